@@ -1,0 +1,48 @@
+# Each target creates .venv when it is missing and installs what it needs (idempotent).
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+# Oracles (torch, micrograd) are installed and required when CI is set or ORACLES=1.
+ORACLES ?= $(if $(CI),1,0)
+export ORACLES
+
+.PHONY: demo test lint typecheck pytest notebooks nox bench oracles clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+oracles: $(VENV)/.installed
+ifeq ($(ORACLES),1)
+	$(PY) -m pip install -q torch==2.13.0 micrograd==0.1.0
+endif
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/autograd demo
+
+test: lint typecheck pytest nox
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check autograd tests benchmarks noxfile.py
+
+typecheck: $(VENV)/.installed
+	$(PY) -m mypy
+
+pytest: oracles
+	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=120 notebooks
+
+# The core tests under every other Python among 3.10 to 3.13 that is installed.
+nox: $(VENV)/.installed
+	$(PY) -m nox -R -s core
+
+bench: $(VENV)/.installed
+	$(PY) -m pip install -q micrograd==0.1.0
+	$(PY) benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,134 @@
+"""grad, value_and_grad, jacobian, hessian: derivatives of Python functions.
+
+Arguments may be floats or (nested) lists/tuples of floats. Floats in give
+floats out. Called on Values (inside an outer grad) they return Values, so
+the transforms compose: ``grad(grad(f))``. Each call differentiates with
+respect to fresh leaves of its own, so nesting levels never mix.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import ops
+from .engine import Value, _to_float, enable_grad, gradients
+
+Argnums = int | Sequence[int]
+
+
+def _leaves(x: Any, flat: list[Value]) -> Any:
+    """Fresh leaves shaped like ``x``; a Value becomes an identity node of it."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_leaves(e, flat) for e in x)
+    leaf = ops.identity.make(x) if isinstance(x, Value) else Value(_to_float(x))
+    flat.append(leaf)
+    return leaf
+
+
+def _fill(x: Any, it: Any) -> Any:
+    """``x``'s shape, with the next items of ``it`` in place of its scalars."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_fill(e, it) for e in x)
+    return next(it)
+
+
+def _flatten(x: Any, flat: list[Any]) -> None:
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            _flatten(e, flat)
+    else:
+        flat.append(x)
+
+
+def _has_value(x: Any) -> bool:
+    if isinstance(x, (list, tuple)):
+        return any(_has_value(e) for e in x)
+    return isinstance(x, Value)
+
+
+def _nums(argnums: Argnums, nargs: int) -> tuple[int, ...]:
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise IndexError(f"argnums {i} is out of range for a function called with {nargs} argument(s)")
+    return nums
+
+
+def _jac(f: Callable[..., Any], argnums: Argnums, args: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(output, its derivative structure) for the arguments at argnums."""
+    nums = _nums(argnums, len(args))
+    nested = any(_has_value(args[i]) for i in nums)
+    with enable_grad():  # like torch.func.grad: records even under an outer no_grad
+        new_args = list(args)
+        per_arg: list[list[Value]] = []
+        for i in nums:
+            flat: list[Value] = []
+            new_args[i] = _leaves(args[i], flat)
+            per_arg.append(flat)
+        out = f(*new_args)
+        outs: list[Any] = []
+        _flatten(out, outs)
+        all_leaves = [v for flat in per_arg for v in flat]
+        per_out = []
+        for o in outs:
+            if isinstance(o, Value):
+                gs = gradients(o, all_leaves, create_graph=nested)
+            elif isinstance(o, (int, float)) and not isinstance(o, bool):
+                gs = [Value(0.0) if nested else 0.0 for _ in all_leaves]
+            else:
+                raise TypeError(
+                    f"the function must return a Value or a number (or lists of them), got {type(o).__name__}"
+                )
+            it = iter(gs)
+            struct = tuple(_fill(args[i], it) for i in nums)
+            per_out.append(struct[0] if isinstance(argnums, int) else struct)
+    value = out if nested else _fill(out, iter(_data_of(o) for o in outs))
+    return value, _fill(out, iter(per_out))
+
+
+def _data_of(x: Any) -> Any:
+    return x.data if isinstance(x, Value) else _to_float(x)
+
+
+def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
+    """``f(*args)`` and its gradient with respect to the arguments at ``argnums``."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any) -> tuple[Any, Any]:
+        value, g = _jac(f, argnums, args)
+        if isinstance(value, (list, tuple)):
+            raise TypeError(
+                f"grad needs a function with one scalar output, got a {type(value).__name__} "
+                f"of {len(value)}; use jacobian() for several outputs"
+            )
+        return value, g
+
+    return wrapper
+
+
+def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The gradient of a scalar function: ``grad(lambda x: x**2)(3.0) == 6.0``."""
+    vg = value_and_grad(f, argnums)
+
+    @functools.wraps(f)
+    def wrapper(*args: Any) -> Any:
+        return vg(*args)[1]
+
+    return wrapper
+
+
+def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """For each output of ``f`` (a scalar or nested lists), its gradient."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any) -> Any:
+        return _jac(f, argnums, args)[1]
+
+    return wrapper
+
+
+def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """Second derivatives: ``hessian(f)(xs)[i][j] == d2f / dxs[i] dxs[j]``."""
+    return jacobian(grad(f, argnums), argnums)

@@ -1,0 +1,436 @@
+"""The table of primitives: each op's forward and its local-derivative rule.
+
+Both are written once, against a small math namespace ``m``, and evaluated on
+different things: floats (``FLOAT``), Values (higher order, in engine.py),
+numpy arrays (``numpy_namespace``) and source code (``EMIT``, a code emitter).
+Rules are branch-free: use ``m.where``/``m.heaviside``, never ``if``.
+
+Conventions at kinks and IEEE results are in docs/conventions.md.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+INF = math.inf
+NAN = math.nan
+
+# --------------------------------------------------------------------------
+# Float namespace: IEEE 754 / C99 Annex F results, no Python math exceptions.
+# --------------------------------------------------------------------------
+
+
+def f_div(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        if a != a or a == 0.0:
+            return NAN
+        return math.copysign(INF, a) * math.copysign(1.0, b)
+
+
+def _is_odd_int(y: float) -> bool:
+    return math.isfinite(y) and y == math.floor(y) and math.fmod(y, 2.0) != 0.0
+
+
+def f_pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except ValueError:  # 0 ** negative, or negative ** non-integer
+        if x == 0.0:
+            return math.copysign(INF, x) if _is_odd_int(y) else INF
+        return NAN
+    except OverflowError:
+        return -INF if x < 0.0 and _is_odd_int(y) else INF
+
+
+def f_exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def f_expm1(x: float) -> float:
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return INF
+
+
+def f_log(x: float) -> float:
+    if x > 0.0:
+        return math.log(x)
+    return -INF if x == 0.0 else NAN
+
+
+def f_log1p(x: float) -> float:
+    if x > -1.0:
+        return math.log1p(x)
+    return -INF if x == -1.0 else NAN
+
+
+def f_sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0.0 else NAN
+
+
+def f_sin(x: float) -> float:
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def f_cos(x: float) -> float:
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
+def f_sigmoid(x: float) -> float:
+    if x >= 0.0:
+        return 1.0 / (1.0 + f_exp(-x))
+    e = f_exp(x)
+    return e / (1.0 + e)
+
+
+def f_softplus(x: float) -> float:
+    return (x if x > 0.0 else 0.0) + math.log1p(f_exp(-abs(x)))
+
+
+def f_relu(x: float) -> float:
+    return 0.0 if x < 0.0 else x  # micrograd's choice: relu(-0.0) is -0.0, relu(nan) is nan
+
+
+def f_heaviside(x: float, at0: float) -> float:
+    if x > 0.0:
+        return 1.0
+    if x < 0.0:
+        return 0.0
+    return at0 if x == 0.0 else NAN
+
+
+def f_sign(x: float) -> float:
+    return f_heaviside(x, 0.5) * 2.0 - 1.0
+
+
+def f_max2(a: float, b: float) -> float:
+    if a != a or b != b:
+        return NAN
+    return a if a >= b else b
+
+
+def f_min2(a: float, b: float) -> float:
+    if a != a or b != b:
+        return NAN
+    return a if a <= b else b
+
+
+def f_where(cond: Any, a: Any, b: Any) -> Any:
+    return a if cond else b
+
+
+def f_logsumexp(xs: Sequence[float]) -> float:
+    if any(x != x for x in xs):
+        return NAN
+    top = max(xs)
+    if math.isinf(top):  # +inf wins; all -inf gives -inf
+        return top
+    return top + math.log(math.fsum(math.exp(x - top) for x in xs))
+
+
+def f_fsum(xs: Sequence[float]) -> float:
+    total = 0.0
+    for x in xs:
+        total += x
+    return total
+
+
+def f_dot(ws: Sequence[float], xs: Sequence[float]) -> float:
+    total = 0.0
+    for w, x in zip(ws, xs):
+        total += w * x
+    return total
+
+
+def _ns(**fns: Any) -> SimpleNamespace:
+    return SimpleNamespace(**fns)
+
+
+FLOAT = _ns(
+    exp=f_exp, log=f_log, log1p=f_log1p, expm1=f_expm1, sqrt=f_sqrt,
+    sin=f_sin, cos=f_cos, tanh=math.tanh, sigmoid=f_sigmoid, softplus=f_softplus,
+    relu=f_relu, abs=builtins.abs, pow=f_pow, div=f_div, heaviside=f_heaviside, sign=f_sign,
+    max2=f_max2, min2=f_min2, where=f_where,
+    eq=lambda a, b: a == b, ge=lambda a, b: a >= b, lt=lambda a, b: a < b,
+    fsum=f_fsum, dot=f_dot, logsumexp=f_logsumexp,
+)  # fmt: skip
+"""The float namespace: the fast first-order path."""
+
+NAMESPACE_FUNCTIONS = tuple(vars(FLOAT))
+
+
+# --------------------------------------------------------------------------
+# The code emitter: the same rules evaluated on symbols give source text.
+# --------------------------------------------------------------------------
+
+
+def _src(x: Any) -> str:
+    if isinstance(x, Sym):
+        return x.src
+    if isinstance(x, bool):
+        return repr(x)
+    if isinstance(x, (int, float)):
+        return repr(float(x))
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_src(e) for e in x) + "]"
+    raise TypeError(f"cannot emit code for {type(x).__name__} in a derivative rule")
+
+
+class Sym:
+    """A symbolic float: arithmetic on it builds Python source text."""
+
+    __slots__ = ("src", "atom")
+
+    def __init__(self, src: str, atom: bool = True) -> None:
+        self.src = src
+        self.atom = atom
+
+    def _wrap(self) -> str:
+        return self.src if self.atom else f"({self.src})"
+
+    @staticmethod
+    def _of(x: Any) -> str:
+        return x._wrap() if isinstance(x, Sym) else _src(x)
+
+    def _bin(self, op: str, other: Any, swap: bool = False) -> Sym:
+        a, b = self._of(self), self._of(other)
+        return Sym(f"{b} {op} {a}" if swap else f"{a} {op} {b}", atom=False)
+
+    def __add__(self, o: Any) -> Sym: return self._bin("+", o)
+    def __radd__(self, o: Any) -> Sym: return self._bin("+", o, True)
+    def __sub__(self, o: Any) -> Sym: return self._bin("-", o)
+    def __rsub__(self, o: Any) -> Sym: return self._bin("-", o, True)
+    def __mul__(self, o: Any) -> Sym: return self._bin("*", o)
+    def __rmul__(self, o: Any) -> Sym: return self._bin("*", o, True)
+    def __neg__(self) -> Sym: return Sym(f"-{self._wrap()}", atom=False)
+
+    def __truediv__(self, o: Any) -> Sym:
+        raise TypeError("derivative rules divide with m.div(a, b): '/' raises on zero for floats")
+
+    __rtruediv__ = __truediv__
+
+    def __pow__(self, o: Any) -> Sym:
+        raise TypeError("derivative rules raise to a power with m.pow(x, y): '**' is not IEEE-safe")
+
+    __rpow__ = __pow__
+
+    def __bool__(self) -> bool:
+        raise TypeError(
+            "derivative rules must be branch-free: use m.where(cond, a, b) or "
+            "m.heaviside(x, at0) instead of 'if' or 'and'/'or'"
+        )
+
+    def __repr__(self) -> str:
+        return f"Sym({self.src!r})"
+
+
+def _emit_call(name: str) -> Callable[..., Sym]:
+    def call(*args: Any) -> Sym:
+        return Sym(f"{name}({', '.join(_src(a) for a in args)})")
+
+    call.__name__ = name
+    return call
+
+
+EMIT = _ns(**{name: _emit_call(name) for name in NAMESPACE_FUNCTIONS})
+"""The emitter namespace: every call becomes text naming the same function."""
+
+
+def numpy_namespace() -> SimpleNamespace:
+    """The same namespace over numpy arrays (optional extra; imported lazily)."""
+    import numpy as np
+
+    def heaviside(x: Any, at0: float) -> Any:
+        return np.where(x == 0, at0, np.heaviside(x, 0.0))
+
+    def sigmoid(x: Any) -> Any:
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+    def logsumexp(xs: Sequence[Any]) -> Any:
+        top = np.maximum.reduce(list(np.broadcast_arrays(*xs)))
+        safe = np.where(np.isfinite(top), top, 0.0)
+        return safe + np.log(builtins.sum(np.exp(x - safe) for x in xs))
+
+    def relu(x: Any) -> Any:
+        return np.where(x < 0, 0.0, x)
+
+    def sin(x: Any) -> Any:
+        return np.sin(x)
+
+    return _ns(
+        exp=np.exp, log=np.log, log1p=np.log1p, expm1=np.expm1, sqrt=np.sqrt,
+        sin=sin, cos=np.cos, tanh=np.tanh, sigmoid=sigmoid,
+        softplus=lambda x: np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x))),
+        relu=relu, abs=np.abs, pow=np.power, div=np.divide, heaviside=heaviside,
+        sign=np.sign, max2=np.maximum, min2=np.minimum, where=np.where,
+        eq=np.equal, ge=np.greater_equal, lt=np.less,
+        fsum=lambda xs: builtins.sum(xs, 0.0),
+        dot=lambda ws, xs: builtins.sum((w * x for w, x in zip(ws, xs)), 0.0),
+        logsumexp=logsumexp,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------
+# Primitives
+# --------------------------------------------------------------------------
+
+Rule = Callable[..., Any]
+
+
+class Primitive:
+    """One op: ``forward(m, *inputs, *params)`` and ``deriv(m, *inputs, *params, out)``.
+
+    ``arity`` is 1 or 2 inputs, or ``"n"`` for a reduction whose rule is written
+    per element (``groups`` parallel lists of inputs, e.g. 2 for ``dot``).
+    ``params`` names constants stored on the node (e.g. the exponent of ``x**2``);
+    they are not differentiated. ``deriv`` returns one local derivative per input.
+    """
+
+    __slots__ = ("name", "arity", "groups", "params", "forward", "deriv", "symbol",
+                 "fwd_src", "deriv_src", "make", "step", "local")  # fmt: skip
+
+    def __init__(
+        self,
+        name: str,
+        forward: Rule,
+        deriv: Rule,
+        *,
+        arity: int | str = 1,
+        groups: int = 1,
+        params: Sequence[str] = (),
+        symbol: str | None = None,
+    ) -> None:
+        if not name.isidentifier():
+            raise ValueError(f"primitive name {name!r} must be a Python identifier")
+        if arity not in (1, 2, "n"):
+            raise ValueError(f"arity must be 1, 2 or 'n', not {arity!r}")
+        self.name = name
+        self.arity = arity
+        self.groups = groups if arity == "n" else int(arity)  # type: ignore[call-overload]
+        self.params = tuple(params)
+        self.forward = forward
+        self.deriv = deriv
+        self.symbol = symbol or name
+        n_in = self.groups
+        ins = [Sym(f"x{i}") for i in range(n_in)] if arity != "n" else [Sym(f"xs{i}") for i in range(n_in)]
+        ps = [Sym(p) for p in self.params]
+        self.fwd_src: str = _src(forward(EMIT, *ins, *ps))
+        elem = [Sym(f"x{i}") for i in range(n_in)]
+        locs = deriv(EMIT, *elem, *ps, Sym("out"))
+        if not isinstance(locs, (tuple, list)) or len(locs) != n_in:
+            raise TypeError(f"deriv of {name!r} must return a tuple of {n_in} local derivative(s)")
+        self.deriv_src: tuple[str, ...] = tuple(_src(x) for x in locs)
+        # Filled in by the engine, which compiles the rules for its node layout.
+        self.make: Callable[..., Any] = _unbound
+        self.step: Callable[[Any], None] = _unbound
+        self.local: Callable[[Any], Any] = _unbound
+
+    def label(self, params: Sequence[float]) -> str:
+        """The op's text in diagrams, e.g. ``**2`` for powc."""
+        if not self.params:
+            return self.symbol
+        return self.symbol.format(*(format(p, "g") for p in params))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.make(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.name}>"
+
+
+def _unbound(*args: Any) -> Any:
+    raise RuntimeError("primitive used before autograd.engine compiled it")
+
+
+REGISTRY: dict[str, Primitive] = {}
+"""Every primitive by name, built-in and user-defined, in definition order."""
+
+_on_register: list[Callable[[Primitive], None]] = []
+
+
+def defop(name: str, forward: Rule, deriv: Rule, **kw: Any) -> Primitive:
+    """Register a primitive and return it; calling it builds a node.
+
+    >>> softsign = defop("softsign", lambda m, x: m.div(x, 1 + m.abs(x)),
+    ...                  lambda m, x, out: (m.div(1, (1 + m.abs(x)) * (1 + m.abs(x))),))
+    """
+    if name in REGISTRY and REGISTRY[name].forward is not forward:
+        raise ValueError(f"a primitive named {name!r} exists already; pick another name")
+    op = Primitive(name, forward, deriv, **kw)
+    REGISTRY[name] = op
+    for hook in _on_register:
+        hook(op)
+    return op
+
+
+def primitive(deriv: Rule, **kw: Any) -> Callable[[Rule], Primitive]:
+    """Decorator form of :func:`defop`: ``@primitive(deriv=...)`` over the forward."""
+
+    def wrap(forward: Rule) -> Primitive:
+        return defop(kw.pop("name", forward.__name__), forward, deriv, **kw)
+
+    return wrap
+
+
+# --------------------------------------------------------------------------
+# The built-in table. Forward first, local derivative beside it.
+# --------------------------------------------------------------------------
+
+# fmt: off
+add = defop("add", lambda m, a, b: a + b, lambda m, a, b, out: (1, 1), arity=2, symbol="+")
+sub = defop("sub", lambda m, a, b: a - b, lambda m, a, b, out: (1, -1), arity=2, symbol="-")
+mul = defop("mul", lambda m, a, b: a * b, lambda m, a, b, out: (b, a), arity=2, symbol="*")
+div = defop("div", lambda m, a, b: m.div(a, b),
+            lambda m, a, b, out: (m.div(1, b), -m.div(out, b)), arity=2, symbol="/")
+# x**y with both differentiable. Conventions at x = 0 and x < 0: docs/conventions.md.
+pow = defop("pow", lambda m, x, y: m.pow(x, y),
+            lambda m, x, y, out: (m.where(m.eq(y, 0), 0.0, y * m.pow(x, y - 1)),
+                                  m.where(m.eq(x, 0), m.where(m.ge(y, 0), 0.0, NAN), out * m.log(x))),
+            arity=2, symbol="**")
+powc = defop("powc", lambda m, x, c: m.pow(x, c),
+             lambda m, x, c, out: (m.where(m.eq(c, 0), 0.0, c * m.pow(x, c - 1)),),
+             params=("c",), symbol="**{}")
+maximum = defop("maximum", lambda m, a, b: m.max2(a, b),
+                lambda m, a, b, out: (m.heaviside(a - b, 0.5), m.heaviside(b - a, 0.5)), arity=2, symbol="max")
+minimum = defop("minimum", lambda m, a, b: m.min2(a, b),
+                lambda m, a, b, out: (m.heaviside(b - a, 0.5), m.heaviside(a - b, 0.5)), arity=2, symbol="min")
+
+neg = defop("neg", lambda m, x: -x, lambda m, x, out: (-1,), symbol="-")
+identity = defop("identity", lambda m, x: x, lambda m, x, out: (1,), symbol="id")
+abs = defop("abs", lambda m, x: m.abs(x), lambda m, x, out: (m.sign(x),), symbol="abs")
+exp = defop("exp", lambda m, x: m.exp(x), lambda m, x, out: (out,))
+expm1 = defop("expm1", lambda m, x: m.expm1(x), lambda m, x, out: (out + 1,))
+log = defop("log", lambda m, x: m.log(x), lambda m, x, out: (m.div(1, x),))
+log1p = defop("log1p", lambda m, x: m.log1p(x), lambda m, x, out: (m.div(1, 1 + x),))
+sqrt = defop("sqrt", lambda m, x: m.sqrt(x), lambda m, x, out: (m.div(0.5, out),))
+sin = defop("sin", lambda m, x: m.sin(x), lambda m, x, out: (m.cos(x),))
+cos = defop("cos", lambda m, x: m.cos(x), lambda m, x, out: (-m.sin(x),))
+tanh = defop("tanh", lambda m, x: m.tanh(x), lambda m, x, out: (1 - out * out,))
+sigmoid = defop("sigmoid", lambda m, x: m.sigmoid(x), lambda m, x, out: (out * (1 - out),))
+softplus = defop("softplus", lambda m, x: m.softplus(x), lambda m, x, out: (m.sigmoid(x),))
+relu = defop("relu", lambda m, x: m.relu(x), lambda m, x, out: (m.heaviside(x, 0.0),), symbol="ReLU")
+leaky_relu = defop("leaky_relu", lambda m, x, s: m.where(m.lt(x, 0), s * x, x),
+                   lambda m, x, s, out: (m.where(m.lt(x, 0), s, 1.0),),
+                   params=("s",), symbol="leaky_relu({})")
+clamp = defop("clamp", lambda m, x, lo, hi: m.min2(m.max2(x, lo), hi),
+              lambda m, x, lo, hi, out: (m.where(m.lt(x, lo), 0.0, m.where(m.lt(hi, x), 0.0, 1.0)),),
+              params=("lo", "hi"), symbol="clamp[{},{}]")
+
+# Fused reductions: one node with n children; the rule is written per element.
+sum = defop("sum", lambda m, xs: m.fsum(xs), lambda m, x, out: (1,), arity="n", symbol="sum")
+dot = defop("dot", lambda m, ws, xs: m.dot(ws, xs), lambda m, w, x, out: (x, w),
+            arity="n", groups=2, symbol="dot")
+logsumexp = defop("logsumexp", lambda m, xs: m.logsumexp(xs),
+                  lambda m, x, out: (m.exp(x - out),), arity="n", symbol="logsumexp")
+# fmt: on
