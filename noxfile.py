@@ -36,7 +36,7 @@ def _find(version: str) -> str | None:
     return None
 
 
-CURRENT = "%d.%d" % sys.version_info[:2]
+CURRENT = "{}.{}".format(*sys.version_info[:2])
 FOUND = {v: _find(v) for v in VERSIONS if v != CURRENT}
 for v, exe in FOUND.items():
     if exe is None:

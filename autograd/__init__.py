@@ -16,6 +16,7 @@ else:
         stacklevel=2,
     )
 
+from .check import GradcheckError, gradcheck, numerical_grad
 from .engine import (
     Value,
     clamp,
@@ -42,13 +43,13 @@ from .engine import (
     sum,
     tanh,
 )
-from .check import GradcheckError, gradcheck, numerical_grad
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import Primitive, defop, primitive
 
 __all__ = [
-    "GradcheckError", "Primitive", "Value", "clamp", "cos", "defop", "detect_anomaly", "dot", "enable_grad",
-    "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled", "jacobian", "leaky_relu", "log", "log1p", "logsumexp",
-    "maximum", "minimum", "no_grad", "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt",
-    "sum", "tanh", "value_and_grad",
+    "GradcheckError", "Primitive", "Value", "clamp", "cos", "defop", "detect_anomaly", "dot",
+    "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
+    "jacobian", "leaky_relu", "log", "log1p", "logsumexp", "maximum", "minimum", "no_grad",
+    "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",
+    "value_and_grad",
 ]  # fmt: skip

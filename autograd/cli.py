@@ -51,8 +51,8 @@ def _positive_int(text: str) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .engine import Value
     from .check import numerical_grad
+    from .engine import Value
 
     x, y = Value(3.0, "x"), Value(2.0, "y")
     t = x + y

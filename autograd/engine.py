@@ -16,7 +16,7 @@ import os
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from types import FrameType, SimpleNamespace
 from typing import Any, TypeVar, Union
@@ -50,11 +50,15 @@ def _to_float(x: object) -> float:
 class Value:
     """One float in a computation graph, with the gradient that backward() finds."""
 
-    __slots__ = ("data", "grad", "_op", "_a", "_b", "_label", "_scope", "__weakref__")
+    __slots__ = ("__weakref__", "_a", "_b", "_label", "_op", "_scope", "data", "grad")
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
     _op: Primitive | None
+    _a: Any  # first input, or the tuple of a reduction's inputs
+    _b: Any  # second input, the op's constants, or a reduction's second group
+    _label: str
+    _scope: str  # set by autograd.nn (e.g. "L1.N3"); diagrams group by it
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = _to_float(data)
@@ -90,7 +94,7 @@ class Value:
         op = self._op
         if op is None or not op.params:
             return ()
-        return self._b if len(op.params) > 1 else (self._b,)  # type: ignore[return-value]
+        return self._b if len(op.params) > 1 else (self._b,)
 
     def children(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in order (empty for a leaf)."""
@@ -98,10 +102,12 @@ class Value:
         if op is None:
             return ()
         if op.arity == 1:
-            return (self._a,)  # type: ignore[return-value]
+            return (self._a,)
         if op.arity == 2:
-            return (self._a, self._b)  # type: ignore[return-value]
-        return self._a + self._b if op.groups == 2 else self._a  # type: ignore[return-value,operator]
+            return (self._a, self._b)
+        if op.groups == 1:
+            return self._a  # type: ignore[no-any-return]
+        return tuple(c for pair in zip(self._a, self._b) for c in pair)
 
     def local_grads(self) -> tuple[float, ...]:
         """d(self)/d(child) for each child, as floats, from the op's rule."""
@@ -246,7 +252,7 @@ class Value:
 
         Leaves accumulate across calls; other nodes hold this pass's gradient.
         """
-        if create_graph or _GEN["_SLOW"] and _anomaly.get():
+        if create_graph or (_GEN["_SLOW"] and _anomaly.get()):
             _backward_general(self, grad, create_graph)
             return
         seed = _data(grad)
@@ -440,12 +446,9 @@ def _compile(op: Primitive) -> None:
         loop = "    for a in v._a:\n" if op.groups == 1 else "    for a, b in zip(v._a, v._b):\n"
         body = _indent(loads)
         op.step = _exec(f"def step(v):\n    g = v.grad\n{out_load}{loop}{body}{_indent(acc)}", "step")
-        appends = "".join(f"        r{k}.append({loc})\n" for k, loc in zip(kids, op.deriv_src))
-        lists = "".join(f"    r{k} = []\n" for k in kids)
-        total = " + ".join(f"r{k}" for k in kids)
-        op.local = _exec(
-            f"def local(v):\n{out_load}{lists}{loop}{body}{appends}    return {total}\n", "local"
-        )
+        # Local derivatives in children() order: pairs interleaved for two groups.
+        appends = "".join(f"        r.append({loc})\n" for loc in op.deriv_src)
+        op.local = _exec(f"def local(v):\n{out_load}    r = []\n{loop}{body}{appends}    return r\n", "local")
         op.make = lambda *groups: _make_reduction(op, groups)
         return
 
@@ -478,7 +481,7 @@ def _make_reduction(op: Primitive, groups: Sequence[Iterable[Operand]]) -> Value
     kids = [tuple(v if isinstance(v, Value) else _lift(v) for v in g) for g in groups]
     if op.groups == 2 and len(kids[0]) != len(kids[1]):
         raise ValueError(f"{op.name} needs two sequences of one length, got {len(kids[0])} and {len(kids[1])}")
-    out = _new(Value)
+    out = object.__new__(Value)
     out.data = op.forward(FLOAT, *[[c.data for c in g] for g in kids])
     out.grad = 0.0
     b = kids[1] if op.groups == 2 else None
@@ -493,12 +496,16 @@ for _op in ops.REGISTRY.values():
     _compile(_op)
 ops._on_register.append(_compile)
 
-_add, _sub, _mul, _div = ops.add.make, ops.sub.make, ops.mul.make, ops.div.make
-_pow, _powc, _neg, _abs = ops.pow.make, ops.powc.make, ops.neg.make, ops.abs.make
-_exp, _log, _log1p, _expm1 = ops.exp.make, ops.log.make, ops.log1p.make, ops.expm1.make
-_sqrt, _tanh, _sigmoid, _relu = ops.sqrt.make, ops.tanh.make, ops.sigmoid.make, ops.relu.make
-_leaky_relu, _softplus, _sin, _cos = ops.leaky_relu.make, ops.softplus.make, ops.sin.make, ops.cos.make
-_clamp, _maximum, _minimum = ops.clamp.make, ops.maximum.make, ops.minimum.make
+def _maker(op: Primitive) -> Callable[..., Value]:
+    return op.make
+
+
+_add, _sub, _mul, _div = _maker(ops.add), _maker(ops.sub), _maker(ops.mul), _maker(ops.div)
+_pow, _powc, _neg, _abs = _maker(ops.pow), _maker(ops.powc), _maker(ops.neg), _maker(ops.abs)
+_exp, _log, _log1p, _expm1 = _maker(ops.exp), _maker(ops.log), _maker(ops.log1p), _maker(ops.expm1)
+_sqrt, _tanh, _sigmoid, _relu = _maker(ops.sqrt), _maker(ops.tanh), _maker(ops.sigmoid), _maker(ops.relu)
+_leaky_relu, _softplus, _sin, _cos = _maker(ops.leaky_relu), _maker(ops.softplus), _maker(ops.sin), _maker(ops.cos)
+_clamp, _maximum, _minimum = _maker(ops.clamp), _maker(ops.maximum), _maker(ops.minimum)
 
 
 # --------------------------------------------------------------------------
@@ -528,15 +535,15 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
         seen.add(v)
         if v._op.arity == 2:  # type: ignore[union-attr]
             c = v._a
-            if c._op is not None and c not in seen:  # type: ignore[union-attr]
-                stack.append(c)  # type: ignore[arg-type]
+            if c._op is not None and c not in seen:
+                stack.append(c)
             c = v._b
-            if c._op is not None and c not in seen:  # type: ignore[union-attr]
-                stack.append(c)  # type: ignore[arg-type]
+            if c._op is not None and c not in seen:
+                stack.append(c)
         elif v._op.arity == 1:  # type: ignore[union-attr]
             c = v._a
-            if c._op is not None and c not in seen:  # type: ignore[union-attr]
-                stack.append(c)  # type: ignore[arg-type]
+            if c._op is not None and c not in seen:
+                stack.append(c)
         else:
             stack.extend(c for c in v.children() if c._op is not None and c not in seen)
     order.reverse()
@@ -576,15 +583,13 @@ def _edges(v: Value, as_values: bool) -> list[tuple[Value, Any]]:
     params = v._params()
     if op.arity != "n":
         return list(zip(kids, op.deriv(VALUE, *kids, *params, v)))
-    n = len(v._a)  # type: ignore[arg-type]
     if op.groups == 1:
         return [(c, op.deriv(VALUE, c, v)[0]) for c in kids]
     pairs: list[tuple[Value, Any]] = []
-    for w, x in zip(kids[:n], kids[n:]):
+    for w, x in zip(kids[0::2], kids[1::2]):
         lw, lx = op.deriv(VALUE, w, x, v)
-        pairs.append((w, lw))
-        pairs.append((x, lx))
-    return pairs[0::2] + pairs[1::2]
+        pairs += [(w, lw), (x, lx)]
+    return pairs
 
 
 def _check_finite(x: Any, v: Value, child: Value) -> None:
@@ -600,7 +605,7 @@ def _check_finite(x: Any, v: Value, child: Value) -> None:
 
 def _propagate(
     roots: Sequence[Value], seeds: Sequence[Any], as_values: bool
-) -> tuple[list[Value], dict[Value, Any]]:
+) -> dict[Value, Any]:
     check = bool(_GEN["_SLOW"]) and _anomaly.get()
     grads: dict[Value, Any] = {}
     for r, s in zip(roots, seeds):
@@ -619,7 +624,7 @@ def _propagate(
                 _check_finite(contrib, v, c)
             prev = grads.get(c)
             grads[c] = contrib if prev is None else prev + contrib
-    return order, grads
+    return grads
 
 
 def _seed(x: Any, as_values: bool) -> Any:
@@ -631,7 +636,7 @@ def _seed(x: Any, as_values: bool) -> Any:
 
 def _backward_general(root: Value, grad: Any, create_graph: bool) -> None:
     as_values = create_graph and _grad_enabled.get()
-    order, grads = _propagate([root], [_seed(grad, as_values)], as_values)
+    grads = _propagate([root], [_seed(grad, as_values)], as_values)
     for v, g in grads.items():
         # Leaves accumulate across calls; other nodes hold this pass's gradient.
         v.grad = v.grad + g if v._op is None else g
@@ -661,7 +666,7 @@ def gradients(
         if len(seeds) != len(outs):
             raise ValueError(f"got {len(seeds)} grad_outputs for {len(outs)} outputs")
     as_values = create_graph and _grad_enabled.get()
-    _, grads = _propagate(outs, [_seed(s, as_values) for s in seeds], as_values)
+    grads = _propagate(outs, [_seed(s, as_values) for s in seeds], as_values)
     zero = Value(0.0) if as_values else 0.0
     return [grads.get(x, zero) for x in ins]
 
@@ -731,7 +736,7 @@ def minimum(a: Operand, b: Operand) -> Value:
     return _minimum(a, b)
 
 
-def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:  # noqa: A001
+def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     """One node for the sum of many: ``start + v0 + v1 + ...``."""
     vals = list(values)
     if isinstance(start, Value) or _to_float(start) != 0.0:

@@ -189,7 +189,7 @@ def _src(x: Any) -> str:
 class Sym:
     """A symbolic float: arithmetic on it builds Python source text."""
 
-    __slots__ = ("src", "atom")
+    __slots__ = ("atom", "src")
 
     def __init__(self, src: str, atom: bool = True) -> None:
         self.src = src
@@ -229,6 +229,15 @@ class Sym:
             "derivative rules must be branch-free: use m.where(cond, a, b) or "
             "m.heaviside(x, at0) instead of 'if' or 'and'/'or'"
         )
+
+    def _compare(self, other: Any) -> bool:
+        raise TypeError(
+            "derivative rules must be branch-free: compare with m.eq, m.ge or m.lt "
+            "inside m.where(cond, a, b), not with ==, <, >"
+        )
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _compare
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"Sym({self.src!r})"
@@ -297,8 +306,20 @@ class Primitive:
     they are not differentiated. ``deriv`` returns one local derivative per input.
     """
 
-    __slots__ = ("name", "arity", "groups", "params", "forward", "deriv", "symbol",
-                 "fwd_src", "deriv_src", "make", "step", "local")  # fmt: skip
+    __slots__ = (
+        "arity",
+        "deriv",
+        "deriv_src",
+        "forward",
+        "fwd_src",
+        "groups",
+        "local",
+        "make",
+        "name",
+        "params",
+        "step",
+        "symbol",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -317,7 +338,7 @@ class Primitive:
             raise ValueError(f"arity must be 1, 2 or 'n', not {arity!r}")
         self.name = name
         self.arity = arity
-        self.groups = groups if arity == "n" else int(arity)  # type: ignore[call-overload]
+        self.groups = groups if arity == "n" else int(arity)
         self.params = tuple(params)
         self.forward = forward
         self.deriv = deriv

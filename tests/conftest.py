@@ -33,18 +33,18 @@ def oracle(name: str) -> ModuleType:
         pytest.skip(f"oracle '{name}' is not installed; `ORACLES=1 make test` installs it")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def torch() -> ModuleType:
     t = oracle("torch")
     t.set_default_dtype(t.float64)
     return t
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def micrograd_engine() -> ModuleType:
     return oracle("micrograd.engine")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def micrograd_nn() -> ModuleType:
     return oracle("micrograd.nn")
