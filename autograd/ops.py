@@ -442,7 +442,7 @@ sigmoid = defop("sigmoid", lambda m, x: m.sigmoid(x), lambda m, x, out: (out * (
 softplus = defop("softplus", lambda m, x: m.softplus(x), lambda m, x, out: (m.sigmoid(x),))
 relu = defop("relu", lambda m, x: m.relu(x), lambda m, x, out: (m.heaviside(x, 0.0),), symbol="ReLU")
 leaky_relu = defop("leaky_relu", lambda m, x, s: m.where(m.lt(x, 0), s * x, x),
-                   lambda m, x, s, out: (m.where(m.lt(x, 0), s, 1.0),),
+                   lambda m, x, s, out: (m.where(m.lt(0.0, x), 1.0, s),),
                    params=("s",), symbol="leaky_relu({})")
 clamp = defop("clamp", lambda m, x, lo, hi: m.min2(m.max2(x, lo), hi),
               lambda m, x, lo, hi, out: (m.where(m.lt(x, lo), 0.0, m.where(m.lt(hi, x), 0.0, 1.0)),),

@@ -37,6 +37,16 @@ def test_abs_derivative_at_zero_is_zero() -> None:
     assert d(lambda x: abs(x), 0.0) == [0.0]
 
 
+def test_leaky_relu_derivative_at_zero_is_the_slope() -> None:
+    assert d(lambda x: x.leaky_relu(0.1), 0.0) == [0.1]
+
+
+def test_clamp_derivative_is_one_on_the_boundaries() -> None:
+    assert d(lambda x: x.clamp(-1.0, 1.0), 1.0) == [1.0]
+    assert d(lambda x: x.clamp(-1.0, 1.0), -1.0) == [1.0]
+    assert d(lambda x: x.clamp(-1.0, 1.0), 1.5) == [0.0]
+
+
 def test_max_and_min_split_a_tie_half_and_half() -> None:
     assert d(autograd.maximum, 2.0, 2.0) == [0.5, 0.5]
     assert d(autograd.minimum, 2.0, 2.0) == [0.5, 0.5]
