@@ -1,21 +1,6 @@
 """scalar-autograd: a scalar reverse-mode autodiff engine with a visible graph."""
 
-import importlib.metadata as _metadata
-import warnings as _warnings
-
-try:  # HIPS autograd installs a package of the same import name.
-    _metadata.distribution("autograd")
-except _metadata.PackageNotFoundError:
-    pass
-else:
-    _warnings.warn(
-        "HIPS 'autograd' is installed in this environment too and shares the import name "
-        "'autograd' with scalar-autograd; the two cannot share one environment. "
-        "Uninstall one of them (pip uninstall autograd).",
-        RuntimeWarning,
-        stacklevel=2,
-    )
-
+from ._hips import warn_if_hips_autograd_installed
 from .check import GradcheckError, gradcheck, numerical_grad
 from .engine import (
     Value,
@@ -45,6 +30,8 @@ from .engine import (
 )
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import Primitive, defop, primitive
+
+warn_if_hips_autograd_installed()
 
 __all__ = [
     "GradcheckError", "Primitive", "Value", "clamp", "cos", "defop", "detect_anomaly", "dot",

@@ -476,3 +476,13 @@ def test_every_primitive_has_compiled_paths() -> None:
     for op in autograd.ops.REGISTRY.values():
         assert callable(op.make) and callable(op.step) and callable(op.local)
         assert op.fwd_src and op.deriv_src
+
+
+def test_import_warns_when_hips_autograd_is_installed_too(tmp_path: Any) -> None:
+    (tmp_path / "autograd-1.7.0.dist-info").mkdir()
+    code = "import warnings; warnings.simplefilter('error'); import autograd"
+    env = {"PYTHONPATH": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert run.returncode != 0 and "HIPS 'autograd' is installed" in run.stderr
+    clean = subprocess.run([sys.executable, "-W", "error", "-c", "import autograd"], capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr
