@@ -30,11 +30,12 @@ from .engine import (
 )
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import Primitive, defop, primitive
+from .viz import draw_dot
 
 warn_if_hips_autograd_installed()
 
 __all__ = [
-    "GradcheckError", "Primitive", "Value", "clamp", "cos", "defop", "detect_anomaly", "dot",
+    "GradcheckError", "Primitive", "Value", "clamp", "cos", "defop", "detect_anomaly", "dot", "draw_dot",
     "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
     "jacobian", "leaky_relu", "log", "log1p", "logsumexp", "maximum", "minimum", "no_grad",
     "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",
