@@ -478,3 +478,20 @@ def test_render_picks_the_format_from_the_suffix(tmp_path: Path) -> None:
 def test_renderer_failure_is_a_clear_error() -> None:
     with pytest.raises(RenderError, match="graphviz-pure failed to render svg"):
         render_source("digraph { a -> }", "svg", viz.Renderer("graphviz-pure", pure_path()))
+
+
+def test_real_nn_mlp_collapses_by_scope() -> None:
+    nn = pytest.importorskip("autograd.nn", reason="autograd.nn has not landed yet")
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    loss.backward()
+    d = draw_dot(loss)
+    assert d.mode == "scope" and d.n_hidden == 0
+    groups = set(re.findall(r"<b>(L\d\.N\d+)</b>", d.source))
+    assert len(groups) == 16 + 16 + 1
+    assert viz._PARAM_COLOR not in d.source  # parameters sit inside their neuron's group
+    batch = autograd.sum([(model([0.1 * i, -0.2 * i]) - 1.0) ** 2 for i in range(100)])
+    batch.backward()
+    d = draw_dot(batch)
+    assert d.mode == "scope+truncated" and len(drawn_units(d.source)) <= 200
+    assert set(re.findall(r"<b>(L\d)</b>", d.source)) == {"L0", "L1", "L2"}
