@@ -28,6 +28,7 @@ from .engine import (
     sum,
     tanh,
 )
+from .compiler import compile
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import Primitive, defop, primitive
 from .viz import draw_dot
@@ -35,7 +36,7 @@ from .viz import draw_dot
 warn_if_hips_autograd_installed()
 
 __all__ = [
-    "GradcheckError", "Primitive", "Value", "clamp", "cos", "defop", "detect_anomaly", "dot", "draw_dot",
+    "GradcheckError", "Primitive", "Value", "clamp", "compile", "cos", "defop", "detect_anomaly", "dot", "draw_dot",
     "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
     "jacobian", "leaky_relu", "log", "log1p", "logsumexp", "maximum", "minimum", "no_grad",
     "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",

@@ -47,6 +47,11 @@ def _to_float(x: object) -> float:
     )
 
 
+# autograd.compiler sets this while it traces a function, to record the comparisons,
+# float() and format() made on Values (they become the compiled code's guards).
+_trace_hook: Callable[[str, tuple[Any, ...], Any], None] | None = None
+
+
 class Value:
     """One float in a computation graph, with the gradient that backward() finds."""
 
@@ -119,10 +124,15 @@ class Value:
         return f"Value(data={self.data}, grad={self.grad}{extra})"
 
     def __float__(self) -> float:
+        if _trace_hook is not None:
+            _trace_hook("float", (self,), self.data)
         return self.data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec)
+        text = format(self.data, spec)
+        if _trace_hook is not None:
+            _trace_hook("format", (self, spec), text)
+        return text
 
     def __bool__(self) -> bool:
         raise TypeError(
@@ -132,16 +142,28 @@ class Value:
 
     # ==, != and hash are identity (the object defaults), so Values key dicts and sets.
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        r = self.data < _data(other)
+        if _trace_hook is not None:
+            _trace_hook("<", (self, other), r)
+        return r
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        r = self.data <= _data(other)
+        if _trace_hook is not None:
+            _trace_hook("<=", (self, other), r)
+        return r
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        r = self.data > _data(other)
+        if _trace_hook is not None:
+            _trace_hook(">", (self, other), r)
+        return r
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        r = self.data >= _data(other)
+        if _trace_hook is not None:
+            _trace_hook(">=", (self, other), r)
+        return r
 
     __hash__ = object.__hash__
 
@@ -559,6 +581,22 @@ def _vd(x: Any) -> Any:
     return x.data if isinstance(x, Value) else x
 
 
+def _piecewise(name: str) -> Callable[..., Any]:
+    """A step-like function of the rules' namespace on Values: a number, not a node.
+
+    A compiler trace records its result as a guard (it is frozen in the graph).
+    """
+    fn = getattr(FLOAT, name)
+
+    def call(*args: Any) -> Any:
+        r = fn(*[_vd(a) for a in args])
+        if _trace_hook is not None:
+            _trace_hook(name, args, r)
+        return r
+
+    return call
+
+
 VALUE = SimpleNamespace(**{**vars(FLOAT)})
 """The rules' namespace over Values: differentiable where the rule differentiates."""
 VALUE.__dict__.update(
@@ -566,9 +604,8 @@ VALUE.__dict__.update(
     tanh=_tanh, sigmoid=_sigmoid, softplus=_softplus, relu=_relu, abs=_abs,
     pow=lambda x, y: _pow(x, y) if isinstance(y, Value) else _powc(_lift(x), float(y)),
     div=lambda a, b: _div(a, b) if isinstance(a, Value) or isinstance(b, Value) else ops.f_div(a, b),
-    heaviside=lambda x, at0: ops.f_heaviside(_vd(x), at0),
-    sign=lambda x: ops.f_sign(_vd(x)),
-    eq=lambda a, b: _vd(a) == _vd(b), ge=lambda a, b: _vd(a) >= _vd(b), lt=lambda a, b: _vd(a) < _vd(b),
+    heaviside=_piecewise("heaviside"), sign=_piecewise("sign"),
+    eq=_piecewise("eq"), ge=_piecewise("ge"), lt=_piecewise("lt"),
     max2=_maximum, min2=_minimum,
 )  # fmt: skip
 

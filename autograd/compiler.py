@@ -1,0 +1,1054 @@
+"""The compiled tape: a function of Values turned into straight-line Python.
+
+``autograd.compile(f)`` runs ``f`` once on Values (a trace), then writes the
+graph it recorded as plain Python: one line per node for the forward pass and
+one line per edge for the backward pass, each local derivative read from the
+op's rule in ops.py and evaluated on a code emitter. The result is the chain
+rule unrolled, and re-running it on new inputs is much faster than building
+the graph again.
+
+The same code runs over numpy arrays of shape (B,) (batched replay), with the
+numpy namespace of the rules; gradients of inputs given as plain floats are
+summed over the batch. Guards (comparisons, ``float(v)``, ``format(v)`` made
+during the trace) are checked at replay: a failed guard re-traces. See
+docs/compile.md.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import inspect
+import keyword
+import math
+import re
+import textwrap
+import threading
+import unicodedata
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from types import SimpleNamespace
+from typing import Any
+
+from . import engine, ops
+from .engine import Value, _to_float, enable_grad
+from .ops import FLOAT
+
+__all__ = ["Compiled", "GuardFailed", "compile"]
+
+Argnums = int | Sequence[int] | None
+
+
+class GuardFailed(Exception):
+    """Raised inside generated code when a guard recorded at trace time no longer holds."""
+
+
+# --------------------------------------------------------------------------
+# A code emitter that folds constants: the rules of ops.py evaluated on it give
+# readable source (``2.0 * t`` for the derivative of ``t**2``, not
+# ``where(eq(2.0, 0), 0.0, 2.0 * pow(t, 2.0 - 1))``). Folding computes with the
+# float namespace, so a folded constant is the float the engine computes.
+# An expression that depends on a batched input is ``vec``; its calls go to
+# the numpy namespace ``N``.
+# --------------------------------------------------------------------------
+
+_ATOM, _UNARY, _MUL, _ADD = 4, 3, 2, 1
+
+
+class _Ex:
+    """A symbolic value: source text, its precedence, and its value if constant."""
+
+    __slots__ = ("const", "prec", "src", "vec")
+
+    def __init__(self, src: str, prec: int = _ATOM, const: Any = None, vec: bool = False) -> None:
+        self.src = src
+        self.prec = prec
+        self.const = const
+        self.vec = vec
+
+    def __add__(self, o: Any) -> _Ex: return _binop(self, o, "+")
+    def __radd__(self, o: Any) -> _Ex: return _binop(o, self, "+")
+    def __sub__(self, o: Any) -> _Ex: return _binop(self, o, "-")
+    def __rsub__(self, o: Any) -> _Ex: return _binop(o, self, "-")
+    def __mul__(self, o: Any) -> _Ex: return _binop(self, o, "*")
+    def __rmul__(self, o: Any) -> _Ex: return _binop(o, self, "*")
+
+    def __neg__(self) -> _Ex:
+        if _is_num(self.const):
+            return _lit(-self.const)
+        inner = self.src if self.prec > _UNARY else f"({self.src})"
+        return _Ex(f"-{inner}", _UNARY, vec=self.vec)
+
+    def __bool__(self) -> bool:
+        raise TypeError("derivative rules must be branch-free: use m.where(cond, a, b)")
+
+    def __repr__(self) -> str:
+        return f"_Ex({self.src!r})"
+
+
+def _is_num(c: Any) -> bool:
+    return type(c) is float
+
+
+def _lit(x: Any) -> _Ex:
+    if isinstance(x, bool):
+        return _Ex(repr(x), const=x)
+    x = float(x)
+    src = "nan" if x != x else ("inf" if x == math.inf else ("-inf" if x == -math.inf else repr(x)))
+    return _Ex(src, _UNARY if src.startswith("-") else _ATOM, const=x)
+
+
+def _arg(x: Any) -> Any:
+    if isinstance(x, _Ex):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [_arg(e) for e in x]
+    if isinstance(x, (bool, int, float)):
+        return _lit(x)
+    raise TypeError(f"cannot emit code for a {type(x).__name__} in a rule")
+
+
+def _is_const(x: Any) -> bool:
+    return all(_is_const(e) for e in x) if isinstance(x, list) else x.const is not None
+
+
+def _value(x: Any) -> Any:
+    return [_value(e) for e in x] if isinstance(x, list) else x.const
+
+
+def _is_vec(x: Any) -> bool:
+    return any(_is_vec(e) for e in x) if isinstance(x, list) else bool(x.vec)
+
+
+def _render(x: Any) -> str:
+    return "[" + ", ".join(_render(e) for e in x) + "]" if isinstance(x, list) else str(x.src)
+
+
+_PYOPS: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+}  # fmt: skip
+
+
+def _binop(a: Any, b: Any, op: str) -> _Ex:
+    a, b = _arg(a), _arg(b)
+    assert isinstance(a, _Ex) and isinstance(b, _Ex)
+    if _is_num(a.const) and _is_num(b.const):
+        return _lit(_PYOPS[op](a.const, b.const))
+    if op == "*" and _is_num(a.const) and a.const == 1.0:
+        return b  # 1.0 * x == x for every float, nan and signed zeros included
+    if op == "*" and _is_num(b.const) and b.const == 1.0:
+        return a
+    prec = _MUL if op == "*" else _ADD
+    left = a.src if a.prec >= prec else f"({a.src})"
+    right = b.src if b.prec > prec else f"({b.src})"  # keeps the rule's evaluation order
+    return _Ex(f"{left} {op} {right}", prec, vec=a.vec or b.vec)
+
+
+def _emit_call(name: str) -> Callable[..., _Ex]:
+    fn = getattr(FLOAT, name)
+
+    def call(*args: Any) -> _Ex:
+        xs = [_arg(a) for a in args]
+        if all(_is_const(a) for a in xs):
+            return _lit(fn(*[_value(a) for a in xs]))
+        if name == "where" and not isinstance(xs[0], list) and xs[0].const is not None:
+            return xs[1] if xs[0].const else xs[2]  # type: ignore[no-any-return]
+        if name == "pow" and _is_num(xs[1].const) and xs[1].const == 1.0:
+            return xs[0]  # type: ignore[no-any-return]  # pow(x, 1) == x exactly
+        vec = any(_is_vec(a) for a in xs)
+        return _Ex(f"{'N.' if vec else ''}{name}({', '.join(_render(a) for a in xs)})", vec=vec)
+
+    return call
+
+
+_FOLD = SimpleNamespace(**{name: _emit_call(name) for name in ops.NAMESPACE_FUNCTIONS})
+
+
+# --------------------------------------------------------------------------
+# Runtime namespaces of the generated code.
+# --------------------------------------------------------------------------
+
+
+def _same(a: float, b: float) -> bool:
+    return a == b or (a != a and b != b)
+
+
+def _same_format(a: float, spec: str, text: str) -> bool:
+    return format(a, spec) == text
+
+
+_SCALAR_GLOBALS: dict[str, Any] = {
+    **vars(FLOAT), "nan": math.nan, "inf": math.inf, "GuardFailed": GuardFailed,
+    "same": _same, "same_format": _same_format,
+}  # fmt: skip
+_HELPERS = ("nan", "inf", "N", "GuardFailed", "same", "same_format")
+
+
+@functools.lru_cache(maxsize=1)
+def _batched_globals() -> dict[str, Any]:
+    """The generated code's globals for batched replay: floats plus ``N``, numpy."""
+    import numpy as np
+
+    N = ops.numpy_namespace()
+    dot = np.dot
+
+    def total(a: Any) -> float:
+        return float(a.sum())
+
+    def vdot(a: Any, b: Any) -> float:
+        return float(dot(a, b))
+
+    def same(a: Any, b: float) -> bool:
+        a = np.asarray(a)
+        return bool(np.all((a == b) | (np.isnan(a) & (b != b))))
+
+    def same_format(a: Any, spec: str, text: str) -> bool:
+        return all(format(float(e), spec) == text for e in np.ravel(a))
+
+    def rows(B: int, items: Sequence[Any]) -> Any:
+        """A (len(items), B) matrix; a float item fills its row."""
+        out = np.empty((len(items), B))
+        for i, e in enumerate(items):
+            out[i] = e
+        return out
+
+    N.__dict__.update(
+        ones=np.ones, zeros=np.zeros, full=np.full, array=np.array, stack=np.stack,
+        matmul=np.matmul, rows=rows, total=total, vdot=vdot, same=same, same_format=same_format,
+        all_true=lambda c: bool(np.all(c)), any_true=lambda c: bool(np.any(c)),
+    )  # fmt: skip
+    return {**_SCALAR_GLOBALS, "N": N}
+
+
+# --------------------------------------------------------------------------
+# Tracing: run f on Values and record comparisons, float() and format().
+# --------------------------------------------------------------------------
+
+Event = tuple[str, tuple[Any, ...], Any]
+_recorder: ContextVar[list[Event] | None] = ContextVar("autograd_compile_recorder", default=None)
+_hook_lock = threading.Lock()
+_hook_users = 0
+
+
+def _observe(kind: str, args: tuple[Any, ...], result: Any) -> None:
+    events = _recorder.get()
+    if events is not None:
+        events.append((kind, args, result))
+
+
+@contextmanager
+def _recording() -> Iterator[list[Event]]:
+    """Install the engine's trace hook while f runs in this context."""
+    global _hook_users
+    events: list[Event] = []
+    token = _recorder.set(events)
+    with _hook_lock:
+        _hook_users += 1
+        engine._trace_hook = _observe
+    try:
+        yield events
+    finally:
+        with _hook_lock:
+            _hook_users -= 1
+            if _hook_users == 0:
+                engine._trace_hook = None
+        _recorder.reset(token)
+
+
+Key = Any  # the structure of the arguments: 0 for a scalar, (is_tuple, n | subkeys) for a sequence
+
+
+def _np() -> Any:
+    import numpy
+
+    return numpy
+
+
+def _flatten(args: Sequence[Any]) -> tuple[list[Any], Key, int | None]:
+    """The scalars of ``args`` (floats, or 1-D float arrays for batched inputs),
+    their structure, and the batch size (None when nothing is batched)."""
+    flat: list[Any] = []
+    batch: list[int] = []
+
+    def walk(x: Any) -> Key:
+        t = type(x)
+        if t is float:
+            flat.append(x)
+            return 0
+        if t is list or t is tuple or isinstance(x, (list, tuple)):
+            if all(type(e) is float for e in x):
+                flat.extend(x)
+                return (isinstance(x, tuple), len(x))
+            subs = tuple(walk(e) for e in x)
+            return (isinstance(x, tuple), len(subs) if not any(subs) else subs)
+        if isinstance(x, Value):
+            flat.append(x.data)
+            return 0
+        if t.__module__ == "numpy" and t.__name__ == "ndarray":
+            if x.ndim == 0:
+                flat.append(_to_float(x.item()))
+                return 0
+            if x.ndim > 1:  # a sequence of rows
+                subs = tuple(walk(row) for row in x)
+                return (False, len(subs) if not any(subs) else subs)
+            if x.dtype.kind not in "fiu":
+                raise TypeError(f"a batched input must hold real numbers, got an array of {x.dtype}")
+            if batch and len(x) != batch[0]:
+                raise ValueError(f"batched inputs must share one length, got {batch[0]} and {len(x)}")
+            batch.append(len(x))
+            flat.append(_np().ascontiguousarray(x, dtype=float))
+            return 0
+        try:
+            flat.append(_to_float(x))
+        except TypeError:
+            raise TypeError(
+                "a compiled function takes floats, numpy arrays of shape (B,) (a batch) and "
+                f"nested lists or tuples of them, not {t.__name__}"
+            ) from None
+        return 0
+
+    key = tuple(walk(a) for a in args)
+    if batch and batch[0] == 0:
+        raise ValueError("batched inputs are empty (length 0)")
+    return flat, key, (batch[0] if batch else None)
+
+
+def _example(x: Any) -> Any:
+    """``x`` with each batched array replaced by its first example."""
+    if isinstance(x, (list, tuple)):
+        items = [_example(e) for e in x]
+        return tuple(items) if isinstance(x, tuple) else items
+    if type(x).__module__ == "numpy" and type(x).__name__ == "ndarray" and x.ndim >= 1:
+        return float(x[0]) if x.ndim == 1 else [_example(row) for row in x]
+    return x
+
+
+def _unflatten(key: Key, it: Iterator[Any]) -> Any:
+    if key == 0:
+        return next(it)
+    is_tuple, sub = key
+    items = [next(it) for _ in range(sub)] if isinstance(sub, int) else [_unflatten(k, it) for k in sub]
+    return tuple(items) if is_tuple else items
+
+
+def _count(key: Key) -> int:
+    if key == 0:
+        return 1
+    sub = key[1]
+    return sub if isinstance(sub, int) else builtins_sum(_count(k) for k in sub)
+
+
+builtins_sum = sum
+
+
+def _sanitize(label: str) -> str:
+    """A Python identifier from a label ('' if none can be made)."""
+    s = unicodedata.normalize("NFKC", label)
+    s = re.sub(r"\W+", "_", s).strip("_")
+    if s and s[0].isdigit():
+        s = "v" + s
+    if keyword.iskeyword(s):
+        s += "_"
+    return s if s.isidentifier() else ""
+
+
+class _Names:
+    """Unique identifiers; never one the generated code needs for itself."""
+
+    def __init__(self) -> None:
+        self.taken: set[str] = set(ops.NAMESPACE_FUNCTIONS) | set(_HELPERS) | {"B"}
+
+    def fresh(self, base: str) -> str:
+        name, k = base, 1
+        while name in self.taken:
+            k += 1
+            name = f"{base}_{k}"
+        self.taken.add(name)
+        return name
+
+
+def _arg_names(f: Callable[..., Any], n: int) -> list[str]:
+    names: list[str] = []
+    try:
+        params = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    for p in params:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind == p.VAR_POSITIONAL:
+            names += [f"{p.name}{i}" for i in range(n - len(names))]
+    names = [_sanitize(s) or f"arg{i}" for i, s in enumerate(names)]
+    return (names + [f"arg{i}" for i in range(len(names), n)])[:n]
+
+
+def _reads_data(f: Callable[..., Any]) -> int | None:
+    """The line of f's source that reads an attribute ``.data``, if any."""
+    try:
+        lines, start = inspect.getsourcelines(f)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "data":
+            return start + node.lineno - 1
+    return None
+
+
+def _forward_order(roots: Sequence[Value]) -> list[Value]:
+    """The nodes the roots depend on, each after its inputs, in the order the
+    program most likely made them: a depth-first walk taking inputs in order."""
+    order: list[Value] = []
+    entered: set[Value] = set()  # membership only, never iterated
+    for r in roots:
+        if r._op is None or r in entered:
+            continue
+        entered.add(r)
+        stack = [(r, iter(r.children()))]
+        while stack:
+            v, kids = stack[-1]
+            for c in kids:
+                if c._op is not None and c not in entered:
+                    entered.add(c)
+                    stack.append((c, iter(c.children())))
+                    break
+            else:
+                stack.pop()
+                order.append(v)
+    return order
+
+
+class _Trace:
+    """One recording of f: its inputs, output, graph in forward order, and guards."""
+
+    def __init__(self, f: Callable[..., Any], args: Sequence[Any], key: Key) -> None:
+        self.key = key
+        fname = getattr(f, "__name__", "")
+        self.fname = "f" if fname == "<lambda>" else _sanitize(fname) or "f"
+        self.arg_names = _arg_names(f, len(args))
+        self.inputs: list[Value] = []
+        labels: list[str] = []
+        index: dict[Value, int] = {}
+
+        def leaves(x: Any, path: str) -> Any:
+            if isinstance(x, (list, tuple)):
+                items = [leaves(e, f"{path}_{i}") for i, e in enumerate(x)]
+                return tuple(items) if isinstance(x, tuple) else items
+            if isinstance(x, Value):
+                leaf = x if x._op is None else Value(x.data)
+                label = x.label
+            else:
+                leaf, label = Value(_to_float(x)), ""
+            if leaf in index:
+                raise ValueError(
+                    f"the same Value ({label or path}) is passed twice; each input must be its own leaf"
+                )
+            index[leaf] = len(self.inputs)
+            self.inputs.append(leaf)
+            labels.append(_sanitize(label) or path)
+            return leaf
+
+        traced = [leaves(a, name) for a, name in zip(args, self.arg_names)]
+        with _recording() as events, enable_grad():
+            out = f(*traced)
+        if not isinstance(out, Value):
+            kind = type(out).__name__
+            raise TypeError(
+                f"a compiled function must return one Value, got a {kind}"
+                + (" (computed from .data? use Value operations instead)" if kind in ("float", "int") else "")
+            )
+        self.out = out
+        self.index = index
+        # Guards: events on Values (the rest are about constants and always hold).
+        self.events = [e for e in events if any(isinstance(a, Value) for a in e[1])]
+        roots = [out] + [a for _, args_, _ in self.events for a in args_ if isinstance(a, Value)]
+        self.order = _forward_order(roots)
+        # Which nodes depend on an input.
+        dep: dict[Value, bool] = {x: True for x in self.inputs}
+        for v in self.order:
+            dep[v] = any(dep.get(c, False) for c in v.children())
+        self.dep = dep
+        self.events = [e for e in self.events if any(dep.get(a, False) for a in e[1] if isinstance(a, Value))]
+        self._name(labels)
+        self._warn(f)
+
+    def _name(self, labels: list[str]) -> None:
+        names = _Names()
+        self.names: dict[Value, str] = {}
+        for leaf, label in zip(self.inputs, labels):
+            self.names[leaf] = names.fresh(label)
+        self.consts: list[Value] = []  # labelled constant leaves get a line of their own
+        for v in self.order:
+            for c in v.children():
+                if c._op is None and c not in self.names and c.label and _sanitize(c.label):
+                    self.names[c] = names.fresh(_sanitize(c.label))
+                    self.consts.append(c)
+        k = 0
+        for v in self.order:
+            label = _sanitize(v.label)
+            if not label:
+                k += 1
+                label = f"v{k}"
+            self.names[v] = names.fresh(label)
+        self.namer = names
+
+    def _warn(self, f: Callable[..., Any]) -> None:
+        if self.consts:
+            shown = ", ".join(repr(c.label) for c in self.consts[:3])
+            warnings.warn(
+                f"compile: {self.fname} uses Value(s) that are not among its arguments ({shown}"
+                f"{', ...' if len(self.consts) > 3 else ''}); the compiled code freezes their current "
+                "values. Pass them as arguments (e.g. the model's parameters) to make them inputs.",
+                RuntimeWarning, stacklevel=4,
+            )  # fmt: skip
+        if not self.dep.get(self.out, False):
+            warnings.warn(
+                f"compile: the output of {self.fname} depends on none of its inputs, so the compiled "
+                "code returns a constant (was it computed from .data?)",
+                RuntimeWarning, stacklevel=4,
+            )  # fmt: skip
+        line = _reads_data(f)
+        if line is not None:
+            warnings.warn(
+                f"compile: {self.fname} reads '.data' (line {line}): inside a compiled function that "
+                "number is frozen at its traced value. Use Value operations, or comparisons on Values "
+                "(which become guards), instead.",
+                RuntimeWarning, stacklevel=4,
+            )  # fmt: skip
+
+
+# --------------------------------------------------------------------------
+# Code generation.
+# --------------------------------------------------------------------------
+
+_CMP = ("<", "<=", ">", ">=")
+
+
+class _Writer:
+    """Writes the source of one trace: scalar (``batched=None``) or for a batch mask."""
+
+    def __init__(
+        self, tr: _Trace, chosen: Sequence[bool], single: bool, batched: Sequence[bool] | None
+    ) -> None:
+        self.tr = tr
+        self.chosen = chosen  # per argument: are its gradients returned
+        self.single = single  # argnums was one int: return that argument's gradients alone
+        wrt = [c for c, k in zip(chosen, tr.key) for _ in range(_count(k))]
+        self.names = _Names()
+        self.names.taken |= tr.namer.taken
+        self.batched = batched is not None
+        vec: dict[Value, bool] = {x: bool(b) for x, b in zip(tr.inputs, batched or [])}
+        for v in tr.order:
+            vec[v] = any(vec.get(c, False) for c in v.children())
+        self.vec = vec
+        needs: dict[Value, bool] = {x: bool(w) for x, w in zip(tr.inputs, wrt)}
+        for v in tr.order:
+            needs[v] = any(needs.get(c, False) for c in v.children())
+        self.needs = needs
+        self.wrt = wrt
+        self.g: dict[Value, str] = {}
+        self.lines: list[str] = []
+
+    # ---- references ------------------------------------------------------
+    def ref(self, v: Value) -> _Ex:
+        name = self.tr.names.get(v)
+        if name is None:  # an unlabelled constant: inline its value
+            return _lit(v.data)
+        return _Ex(name, vec=self.vec.get(v, False))
+
+    def gref(self, v: Value) -> _Ex:
+        return _Ex(self.g[v], vec=self.vec.get(v, False))
+
+    def emit(self, line: str) -> None:
+        self.lines.append("    " + line)
+
+    # ---- forward ---------------------------------------------------------
+    def forward_expr(self, v: Value) -> _Ex:
+        op = v._op
+        assert op is not None
+        if op.arity == "n":
+            groups = [v._a] if op.groups == 1 else [v._a, v._b]
+            return _arg(op.forward(_FOLD, *[[self.ref(c) for c in g] for g in groups]))  # type: ignore[no-any-return]
+        kids = [self.ref(c) for c in v.children()]
+        return _arg(op.forward(_FOLD, *kids, *v._params()))  # type: ignore[no-any-return]
+
+    def forward_line(self, v: Value) -> None:
+        ex = self.forward_expr(v)
+        src = ex.src
+        if self.batched and self.vec[v] and not ex.vec:  # e.g. x**0: a constant for every example
+            src = f"N.full(B, {src})"
+        self.emit(f"{self.tr.names[v]} = {src}")
+
+    def guard_line(self, i: int, event: Event) -> None:
+        kind, args, result = event
+        refs = [self.ref(a) if isinstance(a, Value) else _arg(a) if _is_real(a) else a for a in args]
+        vec = any(isinstance(r, _Ex) and r.vec for r in refs)
+        pre = "N." if vec else ""
+        if kind in _CMP:
+            cond, holds = f"{refs[0].src} {kind} {refs[1].src}", bool(result)
+        elif kind == "float":
+            cond, holds = f"{pre}same({refs[0].src}, {_lit(result).src})", True
+        elif kind == "format":
+            cond, holds = f"{pre}same_format({refs[0].src}, {args[1]!r}, {result!r})", True
+        else:  # a piecewise function of the rules' namespace (create_graph inside f)
+            ex = getattr(_FOLD, kind)(*refs)
+            if isinstance(result, bool):
+                cond, holds = ex.src, result
+            else:
+                cond, holds = f"{pre}same({ex.src}, {_lit(result).src})", True
+        boolean = kind in _CMP or (kind not in ("float", "format") and isinstance(result, bool))
+        if vec and boolean:  # a comparison per example: the trace's answer must hold for all
+            test = f"not N.all_true({cond})" if holds else f"N.any_true({cond})"
+        else:
+            test = f"not {cond}" if holds else cond
+        self.emit(f"if {test}: raise GuardFailed({i})")
+
+    # ---- backward --------------------------------------------------------
+    def edges(self, v: Value) -> list[tuple[Value, _Ex]]:
+        op = v._op
+        assert op is not None
+        out = self.ref(v)
+        if op.arity != "n":
+            kids = v.children()
+            locs = op.deriv(_FOLD, *[self.ref(c) for c in kids], *v._params(), out)
+            return [(c, _arg(loc)) for c, loc in zip(kids, locs)]
+        if op.groups == 1:
+            return [(c, _arg(op.deriv(_FOLD, self.ref(c), out)[0])) for c in v._a]
+        pairs: list[tuple[Value, _Ex]] = []
+        for w, x in zip(v._a, v._b):
+            lw, lx = op.deriv(_FOLD, self.ref(w), self.ref(x), out)
+            pairs += [(w, _arg(lw)), (x, _arg(lx))]
+        return pairs
+
+    def accumulate(self, child: Value, contrib: _Ex, negate: bool = False) -> None:
+        """``g_child += contrib`` (first time: ``g_child = contrib``)."""
+        if child in self.g:
+            g = self.g[child]
+            sign = "-" if negate else "+"
+            if self.batched:  # arrays: never update in place, they may be shared
+                right = contrib.src if contrib.prec > _ADD else f"({contrib.src})"
+                self.emit(f"{g} = {g} {sign} {right}")
+            else:
+                self.emit(f"{g} {sign}= {contrib.src}")
+            return
+        g = self.g[child] = self.names.fresh("g_" + self.tr.names[child])
+        self.emit(f"{g} = {(-contrib).src if negate else contrib.src}")
+
+    def edge(self, v: Value, child: Value, local: _Ex) -> None:
+        if not self.needs.get(child, False):
+            return
+        gv = self.gref(v)
+        negate = _is_num(local.const) and local.const == -1.0
+        if self.batched and self.vec[v] and not self.vec.get(child, False):
+            # A per-example gradient into a value shared by the batch: sum over the batch.
+            if negate or (_is_num(local.const) and local.const == 1.0):
+                contrib = _Ex(f"N.total({gv.src})")
+            elif not local.vec:
+                contrib = _binop(local, _Ex(f"N.total({gv.src})"), "*")
+            elif local.prec == _ATOM and local.src.isidentifier():
+                contrib = _Ex(f"N.vdot({local.src}, {gv.src})")
+            else:
+                contrib = _Ex(f"N.total({_binop(local, gv, '*').src})")
+        else:
+            contrib = gv if negate else _binop(local, gv, "*")
+        self.accumulate(child, contrib, negate)
+
+    def backward_node(self, v: Value) -> None:
+        if v not in self.g or not self.needs[v]:
+            return
+        for child, local in self.edges(v):
+            self.edge(v, child, local)
+
+    # ---- the whole function ----------------------------------------------
+    def signature(self) -> str:
+        params = (["B"] if self.batched else []) + [self.tr.names[x] for x in self.tr.inputs]
+        head = f"def {self.tr.fname}("
+        text = head + ", ".join(params) + "):"
+        if len(text) <= 100:
+            return text
+        return head + "\n" + _wrap(params, "        ") + "\n):"
+
+    def seed(self) -> None:
+        out = self.tr.out
+        if not self.needs.get(out, False):
+            return
+        self.g[out] = self.names.fresh("g_" + self.tr.names[out])
+        if self.batched:
+            seed = "N.ones(B)" if self.vec.get(out, False) else "float(B)"
+        else:
+            seed = "1.0"
+        self.emit(f"{self.g[out]} = {seed}")
+
+    def result(self) -> str:
+        tr = self.tr
+        value = self.ref(tr.out).src
+        grads = [self.g.get(x, "0.0") for x, w in zip(tr.inputs, self.wrt) if w]
+        if self.batched:
+            return f"return {value}, (" + "".join(g + ", " for g in grads).rstrip(" ") + ")"
+        it = iter(grads)
+        parts = [_struct_src(k, it) for k, chosen in zip(tr.key, self.chosen) if chosen]
+        if self.single:
+            return f"return {value}, {parts[0]}"
+        return f"return {value}, (" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+
+    # ---- batched: dots over the same inputs become one matrix product ------
+    def schedule(self) -> list[list[Value]]:
+        """Units in a valid order: single nodes, or groups of fused dots.
+
+        Nodes are ordered by depth (a node comes after all its inputs). At one
+        depth, ``dot`` nodes whose batched group is the same sequence of Values
+        (the neurons of one layer) and whose other group is shared by the batch
+        (their weights) form one unit: a matrix product over the batch.
+        """
+        order = self.tr.order
+        depth: dict[Value, int] = {}
+        for v in order:
+            depth[v] = 1 + max((depth.get(c, 0) for c in v.children()), default=0)
+        units: list[list[Value]] = []
+        groups: dict[tuple[int, int, tuple[Value, ...]], list[Value]] = {}
+        for v in sorted(order, key=depth.__getitem__):  # stable: ties keep the program's order
+            side = self.fusable(v)
+            if side is None:
+                units.append([v])
+                continue
+            key = (depth[v], side, v._a if side == 0 else v._b)
+            if key in groups:
+                groups[key].append(v)
+            else:
+                groups[key] = [v]
+                units.append(groups[key])
+        return units
+
+    def fusable(self, v: Value) -> int | None:
+        """For a dot node with one group batched (which side) and the other shared by the batch."""
+        if v._op is not ops.dot or not _DOT_IS_PRODUCT or len(v._a) < 2:
+            return None
+        vec = self.vec
+        for side, (mine, other) in enumerate(((v._a, v._b), (v._b, v._a))):
+            if any(vec.get(x, False) for x in mine) and not any(vec.get(w, False) for w in other):
+                return side
+        return None
+
+    def fused_forward(self, unit: list[Value], k: int) -> tuple[str, str]:
+        side = self.fusable(unit[0])
+        assert side is not None
+        shared = unit[0]._a if side == 0 else unit[0]._b
+        X, W = self.names.fresh(f"X{k}"), self.names.fresh(f"W{k}")
+        weights = [(v._b if side == 0 else v._a) for v in unit]
+        self.emit(f"# {len(unit)} dot node(s) over the same {len(shared)} inputs: one matrix product")
+        self.emit(f"{X} = N.rows(B, [{', '.join(self.ref(x).src for x in shared)}])")
+        rows = ", ".join("[" + ", ".join(self.ref(w).src for w in ws) + "]" for ws in weights)
+        self.emit(f"{W} = N.array([{rows}])")
+        outs = ", ".join(self.tr.names[v] for v in unit) + ("," if len(unit) == 1 else "")
+        self.emit(f"{outs} = {ops.dot.forward(_MATRIX, _Ex(W), _Ex(X, vec=True)).src}")
+        return X, W
+
+    def fused_backward(self, unit: list[Value], X: str, W: str) -> None:
+        if not any(v in self.g and self.needs[v] for v in unit):
+            return
+        side = self.fusable(unit[0])
+        shared = unit[0]._a if side == 0 else unit[0]._b
+        weights = [(v._b if side == 0 else v._a) for v in unit]
+        G = self.names.fresh("G" + X[1:])
+        grads = ", ".join(self.g[v] if v in self.g and self.needs[v] else "0.0" for v in unit)
+        self.emit(f"{G} = N.rows(B, [{grads}])")
+        self.emit("# the dot rule's local derivatives, d/dw = x and d/dx = w, summed over the batch")
+        if any(self.needs.get(w, False) for ws in weights for w in ws):
+            later: list[tuple[Value, str]] = []
+            targets = []
+            for ws in weights:
+                row = []
+                for w in ws:
+                    if not self.needs.get(w, False):
+                        row.append("_")
+                    elif w in self.g or any(w is t for t, _ in later) or w in self._fresh_targets:
+                        t = self.names.fresh("t")
+                        later.append((w, t))
+                        row.append(t)
+                    else:
+                        self._fresh_targets.add(w)
+                        row.append(self._new_g(w))
+                targets.append("[" + ", ".join(row) + "]")
+            self.emit(f"[{', '.join(targets)}] = N.matmul({G}, {X}.T).tolist()")
+            self._fresh_targets.clear()
+            for w, t in later:
+                self.accumulate(w, _Ex(t))
+        if any(self.needs.get(x, False) for x in shared):
+            names = [self.names.fresh("r") if self.needs.get(x, False) else "_" for x in shared]
+            self.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = N.matmul({W}.T, {G})")
+            for x, r in zip(shared, names):
+                if r != "_":
+                    vec = self.vec.get(x, False)
+                    self.accumulate(x, _Ex(r, vec=True) if vec else _Ex(f"N.total({r})"))
+
+    def _new_g(self, v: Value) -> str:
+        g = self.g[v] = self.names.fresh("g_" + self.tr.names[v])
+        return g
+
+    _fresh_targets: set[Value]
+
+    def write(self) -> str:
+        tr = self.tr
+        self._fresh_targets = set()
+        units = self.schedule() if self.batched else [[v] for v in tr.order]
+        fused = [len(u) > 1 or self.fusable(u[0]) is not None for u in units] if self.batched else []
+        guards_at: dict[int, list[int]] = {}
+        pos = {v: i for i, u in enumerate(units) for v in u}
+        for i, (_, args, _) in enumerate(tr.events):
+            at = max((pos.get(a, -1) for a in args if isinstance(a, Value)), default=-1)
+            guards_at.setdefault(at, []).append(i)
+        for c in tr.consts:
+            self.emit(f"{tr.names[c]} = {_lit(c.data).src}  # not an argument: frozen")
+        self.emit("# forward: one line per node")
+        for i in guards_at.get(-1, []):
+            self.guard_line(i, tr.events[i])
+        mats: dict[int, tuple[str, str]] = {}
+        for k, u in enumerate(units):
+            if fused and fused[k]:
+                mats[k] = self.fused_forward(u, len(mats) + 1)
+            else:
+                self.forward_line(u[0])
+            for i in guards_at.get(k, []):
+                self.guard_line(i, tr.events[i])
+        if self.needs.get(tr.out, False):
+            self.emit(f"# backward: g_v = d{tr.names[tr.out]}/dv, one line per edge (chain rule)")
+        self.seed()
+        for k in reversed(range(len(units))):
+            if k in mats:
+                self.fused_backward(units[k], *mats[k])
+            else:
+                self.backward_node(units[k][0])
+        self.lines.append("    " + self.result())
+        return self.signature() + "\n" + "\n".join(self.lines) + "\n"
+
+
+def _matrix_dot(a: _Ex, b: _Ex) -> _Ex:
+    """``dot`` over a layer: weights (k, n) and inputs stacked as rows (n, B) -> (k, B)."""
+    w, x = (b, a) if a.vec else (a, b)
+    return _Ex(f"N.matmul({w.src}, {x.src})", vec=True)
+
+
+_MATRIX = SimpleNamespace(dot=_matrix_dot)
+_w, _x = _Ex("w"), _Ex("x", vec=True)
+_DOT_IS_PRODUCT = (
+    ops.dot.forward(_MATRIX, _w, _x).src == "N.matmul(w, x)"
+    and list(ops.dot.deriv(_FOLD, _w, _x, _Ex("out"))) == [_x, _w]
+)
+"""The dot rule is the product rule (d/dw = x, d/dx = w): a matrix product evaluates it for a layer."""
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _struct_src(key: Key, it: Iterator[str]) -> str:
+    if key == 0:
+        return next(it)
+    is_tuple, sub = key
+    items = [next(it) for _ in range(sub)] if isinstance(sub, int) else [_struct_src(k, it) for k in sub]
+    if is_tuple:
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return "[" + ", ".join(items) + "]"
+
+
+def _wrap(items: Sequence[str], indent: str, width: int = 100) -> str:
+    lines, cur = [], indent
+    for it in items:
+        piece = it + ", "
+        if len(cur) + len(piece) > width and cur.strip():
+            lines.append(cur.rstrip())
+            cur = indent
+        cur += piece
+    lines.append(cur.rstrip())
+    return "\n".join(lines)
+
+
+def _exec(src: str, name: str, globals_: dict[str, Any], tag: str) -> Callable[..., Any]:
+    code = builtins_compile(src, f"<autograd.compile:{tag}>", "exec")
+    scope: dict[str, Any] = {}
+    exec(code, dict(globals_), scope)
+    return scope[name]  # type: ignore[no-any-return]
+
+
+builtins_compile = compile
+
+
+# --------------------------------------------------------------------------
+# The compiled function.
+# --------------------------------------------------------------------------
+
+
+class _Tape:
+    """A trace and the code written from it (scalar now, batched per mask on demand)."""
+
+    def __init__(self, tr: _Trace, chosen: list[bool], single: bool) -> None:
+        self.trace = tr
+        self.chosen = chosen
+        self.single = single
+        self.wrt = [c for c, k in zip(chosen, tr.key) for _ in range(_count(k))]
+        self.source = _Writer(tr, chosen, single, None).write()
+        self.scalar = _exec(self.source, tr.fname, _SCALAR_GLOBALS, tr.fname)
+        self._batched: dict[tuple[bool, ...], tuple[str, Callable[..., Any]]] = {}
+
+    def batched(self, mask: tuple[bool, ...]) -> tuple[str, Callable[..., Any]]:
+        hit = self._batched.get(mask)
+        if hit is None:
+            src = _Writer(self.trace, self.chosen, self.single, mask).write()
+            hit = self._batched[mask] = (src, _exec(src, self.trace.fname, _batched_globals(), "batched"))
+        return hit
+
+
+class Compiled:
+    """A function of Values compiled to straight-line Python; see :func:`compile`."""
+
+    max_traces = 8
+    """Traces kept per argument structure (the most recently used ones)."""
+
+    def __init__(self, f: Callable[..., Any], argnums: Argnums = None) -> None:
+        if not callable(f):
+            raise TypeError(f"compile() takes a function, got a {type(f).__name__}")
+        self.f = f
+        self.argnums = argnums
+        self._tapes: dict[Key, list[_Tape]] = {}
+        self._last: _Tape | None = None
+        self._last_batched: str | None = None
+        self.n_traces = 0
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, f)
+
+    # ---- tracing ---------------------------------------------------------
+    def trace(self, *example_args: Any) -> Compiled:
+        """Trace ``f`` now on these arguments (floats, Values, lists; arrays use example 0)."""
+        _, key, _ = _flatten(example_args)
+        self._add(example_args, key)
+        return self
+
+    def _chosen(self, n: int) -> tuple[list[bool], bool]:
+        """Per argument, whether its gradients are returned; and whether argnums is one int."""
+        if self.argnums is None:
+            return [True] * n, False
+        nums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
+        for i in nums:
+            if not -n <= i < n:
+                raise IndexError(f"argnums {i} is out of range for a call with {n} argument(s)")
+        picked = {i % n for i in nums}
+        return [i in picked for i in range(n)], isinstance(self.argnums, int)
+
+    def _add(self, args: Sequence[Any], key: Key) -> _Tape:
+        tr = _Trace(self.f, [_example(a) for a in args], key)
+        tape = _Tape(tr, *self._chosen(len(key)))
+        with self._lock:
+            self.n_traces += 1
+            tapes = self._tapes.setdefault(key, [])
+            tapes.insert(0, tape)
+            del tapes[self.max_traces :]
+            self._last = tape
+            n = self.n_traces
+        if n == 5:
+            warnings.warn(
+                f"compile: {tr.fname} has been traced {n} times: its control flow depends on values "
+                "(guards keep failing), so each new path is traced again. Branch-free ops "
+                "(maximum, relu, where-like rules) keep one trace.",
+                RuntimeWarning, stacklevel=4,
+            )  # fmt: skip
+        return tape
+
+    # ---- calling ---------------------------------------------------------
+    def __call__(self, *args: Any) -> tuple[Any, Any]:
+        flat, key, batch = _flatten(args)
+        tapes = self._tapes.get(key, ())
+        if batch is None:
+            for tape in list(tapes):
+                try:
+                    return tape.scalar(*flat)  # type: ignore[no-any-return]
+                except GuardFailed:
+                    continue
+            tape = self._add(args, key)
+            try:
+                return tape.scalar(*flat)  # type: ignore[no-any-return]
+            except GuardFailed as e:
+                raise RuntimeError(
+                    f"compile: {tape.trace.fname} took another path when replayed on the inputs it was "
+                    f"just traced with (guard {self._guard_text(tape, e)}); is it deterministic?"
+                ) from None
+        mask = tuple(type(a) is not float for a in flat)
+        for tape in list(tapes):
+            try:
+                return self._run_batched(tape, flat, mask, batch)
+            except GuardFailed:
+                continue
+        tape = self._add(args, key)
+        try:
+            return self._run_batched(tape, flat, mask, batch)
+        except GuardFailed as e:
+            raise ValueError(
+                f"compile: the examples of this batch take different paths through {tape.trace.fname}'s "
+                f"value-dependent control flow (guard {self._guard_text(tape, e)} holds for some and not "
+                "others). A batch must follow one path: call it per example, or use branch-free ops "
+                "(maximum, relu, ...) instead of if/else on values."
+            ) from None
+
+    @staticmethod
+    def _guard_text(tape: _Tape, e: GuardFailed) -> str:
+        i = e.args[0] if e.args else 0
+        for line in tape.source.splitlines():
+            if line.strip().endswith(f"raise GuardFailed({i})"):
+                return repr(line.strip().split(":")[0].removeprefix("if "))
+        return f"#{i}"
+
+    def _run_batched(self, tape: _Tape, flat: list[Any], mask: tuple[bool, ...], batch: int) -> tuple[Any, Any]:
+        np = _np()
+        src, fn = tape.batched(mask)
+        self._last_batched = src
+        with np.errstate(all="ignore"):
+            value, grads = fn(batch, *flat)
+        value = np.array(np.broadcast_to(value, (batch,)), dtype=float)
+        out: list[Any] = []
+        for g, b in zip(grads, (b for b, w in zip(mask, tape.wrt) if w)):
+            out.append(np.array(np.broadcast_to(g, (batch,)), dtype=float) if b else float(g))
+        tr = tape.trace
+        it = iter(out)
+        parts = [_unflatten(k, it) for k, c in zip(tr.key, tape.chosen) if c]
+        return value, (parts[0] if tape.single else tuple(parts))
+
+    # ---- reading ---------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The generated Python source of the latest trace (scalar inputs)."""
+        if self._last is None:
+            raise RuntimeError("not traced yet: call the compiled function once, or use .trace(*example_args)")
+        return self._last.source
+
+    @property
+    def batched_source(self) -> str:
+        """The source that ran the latest batched call (numpy arrays in ``N``)."""
+        if self._last_batched is None:
+            raise RuntimeError("no batched call yet: call it with numpy arrays of shape (B,)")
+        return self._last_batched
+
+    @property
+    def guards(self) -> list[str]:
+        """The guards of the latest trace, as the conditions the generated code checks."""
+        if self._last is None:
+            return []
+        return [ln.strip() for ln in self._last.source.splitlines() if "raise GuardFailed" in ln]
+
+    def __repr__(self) -> str:
+        state = f"{self.n_traces} trace(s)" if self.n_traces else "not traced yet"
+        return f"<compiled {getattr(self.f, '__name__', 'function')}: {state}>"
+
+
+def compile(f: Callable[..., Any] | None = None, *, argnums: Argnums = None) -> Any:  # noqa: A001
+    """Compile ``f`` into straight-line Python for its value and gradient.
+
+    ``compile(f)(*args)`` returns ``(value, grads)``; ``grads`` mirrors the
+    positional arguments (floats or nested lists/tuples of floats), or only
+    those at ``argnums``. ``.source`` shows the generated code. numpy arrays of
+    shape (B,) in place of floats replay a batch. Also a decorator:
+    ``@autograd.compile`` or ``@autograd.compile(argnums=0)``.
+    """
+    if f is None:
+        return lambda g: Compiled(g, argnums)
+    return Compiled(f, argnums)
