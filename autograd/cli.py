@@ -39,13 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("graph", help="draw the graph of a formula with its gradients",
                        description="Build Values for a formula, run backward, draw the graph, print gradients.")
-    g.add_argument("formula", help='e.g. "(x + y)**2"')
+    g.add_argument("formula", nargs="?", help='e.g. "(x + y)**2"')
     g.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="values of the variables")
     g.add_argument("-o", "--output", default=None, help="write the diagram: .svg, .png, .pdf or .dot")
     g.add_argument("--check", action="store_true", help="also compare with numerical gradients")
     g.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
     g.add_argument("--order", action="store_true", help="number the ops in the order backward visits them")
-    g.add_argument("--precision", type=_positive_int, default=4, help="significant digits shown (default 4)")
+    g.add_argument("--precision", type=_positive_int, default=4, metavar="N", help="significant digits (default 4)")
+    g.epilog = 'example: autograd graph "(x + y)**2" --at x=3 y=2 -o chain.svg   (see docs/diagrams.md)'
     return p
 
 
@@ -302,8 +303,15 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     from .engine import Value, topological_order
     from .viz import SUFFIXES, RenderError, draw_dot
 
-    at = _parse_at(args.at)
-    formula = Formula(args.formula, list(at))
+    text, items = args.formula, list(args.at)
+    if text is None:  # `graph --at x=3 "x**2"`: argparse gave the formula to --at
+        loose = [i for i in items if "=" not in i]
+        if len(loose) != 1:
+            raise CLIError('give a formula, e.g. autograd graph "(x + y)**2" --at x=3 y=2')
+        text = loose[0]
+        items.remove(text)
+    at = _parse_at(items)
+    formula = Formula(text, list(at))
     out_path = args.output
     if out_path is not None:
         suffix = os.path.splitext(out_path)[1].lower()

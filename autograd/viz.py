@@ -196,15 +196,29 @@ class Diagram:
         """The rendered bytes (svg, png, pdf) or the DOT text ('dot')."""
         return render_source(self.source, format or self.format)
 
-    def render(self, path: str | os.PathLike[str], format: str | None = None) -> Path:  # noqa: A002
+    def render(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        format: str | None = None,  # noqa: A002
+        *,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        cleanup: bool = True,
+    ) -> Path:
         """Write the diagram; the format comes from the suffix (.svg .png .pdf .dot), else ``format``.
 
         If rendering fails, the DOT text is kept next to the requested file
-        (same name, .dot) and the error says where.
+        (same name, .dot) and the error says where. ``filename``, ``directory``
+        and ``cleanup`` take graphviz-style calls, e.g. micrograd notebooks'
+        ``render(filename='gout', format='png')``; no DOT file is left behind
+        in any case (as graphviz's ``cleanup=True``).
         """
         from pathlib import Path
 
-        out = Path(path)
+        target = path if path is not None else filename
+        if target is None:
+            raise TypeError("render() needs a file name, e.g. render('graph.svg')")
+        out = Path(directory, target) if directory is not None else Path(target)
         fmt = _format_for(out, format or self.format)
         if out.suffix.lower() not in SUFFIXES:
             out = out.with_name(out.name + "." + fmt)

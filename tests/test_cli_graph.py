@@ -83,6 +83,15 @@ def test_intermediates_are_numbered_and_avoid_user_names(capsys: pytest.CaptureF
     assert "<b>t1</b>" in src and "∂f/∂t1 = 1" in src
 
 
+def test_formula_after_at_is_understood(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--at", "x=3", "y=2", "(x + y)**2")  # argparse hands the formula to --at
+    assert code == 0 and "dz/dx = 10" in out
+
+
+def test_no_formula_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert_one_line_error(*run(capsys, "--at", "x=3"), 'give a formula, e.g. autograd graph "(x + y)**2"')
+
+
 def test_check_prints_the_gradcheck_table(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "x*sin(y) + exp(x/2)", "--at", "x=0.7", "y=-1.3", "--check")
     assert code == 0

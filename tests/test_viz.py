@@ -475,6 +475,15 @@ def test_render_picks_the_format_from_the_suffix(tmp_path: Path) -> None:
         d.render(tmp_path / "g.jpg")
 
 
+def test_render_takes_graphviz_style_calls(tmp_path: Path) -> None:
+    *_, z = seed_example()
+    d = draw_dot(z)
+    out = d.render(filename="gout", directory=tmp_path, format="svg", cleanup=True)  # micrograd notebooks
+    assert out == tmp_path / "gout.svg" and sorted(p.name for p in tmp_path.iterdir()) == ["gout.svg"]
+    with pytest.raises(TypeError, match="needs a file name"):
+        d.render()
+
+
 def test_renderer_failure_is_a_clear_error() -> None:
     with pytest.raises(RenderError, match="graphviz-pure failed to render svg"):
         render_source("digraph { a -> }", "svg", viz.Renderer("graphviz-pure", pure_path()))
