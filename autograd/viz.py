@@ -141,13 +141,33 @@ def find_renderer(format: str = "svg") -> Renderer:  # noqa: A002 (micrograd's n
 
 
 def render_source(source: str, format: str = "svg", renderer: Renderer | None = None) -> bytes:  # noqa: A002
-    """Render DOT text to ``format`` bytes ('dot' returns the text itself)."""
+    """Render DOT text to ``format`` bytes ('dot' returns the text itself).
+
+    If the system dot was picked (not forced) and fails, say for lack of a
+    PNG plugin, graphviz-pure gets a try before the error is raised.
+    """
     fmt = _check_format(format)
     if fmt == "dot":
         return source.encode("utf-8")
+    r = renderer or find_renderer(fmt)
+    try:
+        return _run(r, source, fmt)
+    except RenderError:
+        if renderer is not None or r.name != "dot" or fmt not in _PURE_FORMATS or os.environ.get("AUTOGRAD_RENDERER"):
+            raise
+        pure = _find_pure()
+        if pure is None:
+            raise
+        try:
+            return _run(Renderer("graphviz-pure", pure), source, fmt)
+        except RenderError:
+            pass
+        raise
+
+
+def _run(r: Renderer, source: str, fmt: str) -> bytes:
     import subprocess
 
-    r = renderer or find_renderer(fmt)
     try:
         proc = subprocess.run([r.path, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True, check=False)
     except OSError as e:

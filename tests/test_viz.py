@@ -484,6 +484,24 @@ def test_render_takes_graphviz_style_calls(tmp_path: Path) -> None:
         d.render()
 
 
+def broken_dot(tmp_path: Path) -> str:
+    fake = tmp_path / "dot"
+    fake.write_text('#!/bin/sh\necho "Format: \\"png\\" not recognized" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    return str(fake)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a shell script stands in for a broken dot")
+def test_a_broken_system_dot_falls_back_to_graphviz_pure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("AUTOGRAD_RENDERER", raising=False)
+    monkeypatch.setattr(viz, "_find_dot", lambda: broken_dot(tmp_path))
+    *_, z = seed_example()
+    assert draw_dot(z).pipe("png").startswith(PNG_MAGIC)
+    monkeypatch.setenv("AUTOGRAD_RENDERER", "dot")  # forced: its own error, no fallback
+    with pytest.raises(RenderError, match='dot failed to render png: Format: "png" not recognized'):
+        draw_dot(z).pipe("png")
+
+
 def test_renderer_failure_is_a_clear_error() -> None:
     with pytest.raises(RenderError, match="graphviz-pure failed to render svg"):
         render_source("digraph { a -> }", "svg", viz.Renderer("graphviz-pure", pure_path()))
