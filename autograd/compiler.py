@@ -397,6 +397,16 @@ def _reads_data(f: Callable[..., Any]) -> int | None:
     return None
 
 
+def _aux_flatten(x: Any, flat: list[Any]) -> Key:
+    """Flatten auxiliary outputs (Values, numbers, nested lists/tuples of them)."""
+    if isinstance(x, (list, tuple)):
+        return (isinstance(x, tuple), tuple(_aux_flatten(e, flat) for e in x))
+    if not isinstance(x, Value):
+        x = _to_float(x)
+    flat.append(x)
+    return 0
+
+
 def _forward_order(roots: Sequence[Value]) -> list[Value]:
     """The nodes the roots depend on, each after its inputs, in the order the
     program most likely made them: a depth-first walk taking inputs in order."""
@@ -420,10 +430,19 @@ def _forward_order(roots: Sequence[Value]) -> list[Value]:
     return order
 
 
+def _label_of(v: Value) -> str:
+    """The name a Value suggests: its label, within its nn scope (``L0.N3.w1``, ``L0.N3.relu``)."""
+    label = v.label
+    scope = getattr(v, "_scope", "")  # set by autograd.nn
+    if v._op is None or label:
+        return f"{scope}.{label}" if scope and label and v._op is None else label
+    return f"{scope}.{v._op.name}" if scope else ""
+
+
 class _Trace:
     """One recording of f: its inputs, output, graph in forward order, and guards."""
 
-    def __init__(self, f: Callable[..., Any], args: Sequence[Any], key: Key) -> None:
+    def __init__(self, f: Callable[..., Any], args: Sequence[Any], key: Key, has_aux: bool = False) -> None:
         self.key = key
         fname = getattr(f, "__name__", "")
         self.fname = "f" if fname == "<lambda>" else _sanitize(fname) or "f"
@@ -438,7 +457,7 @@ class _Trace:
                 return tuple(items) if isinstance(x, tuple) else items
             if isinstance(x, Value):
                 leaf = x if x._op is None else Value(x.data)
-                label = x.label
+                label = _label_of(x)
             else:
                 leaf, label = Value(_to_float(x)), ""
             if leaf in index:
@@ -453,6 +472,13 @@ class _Trace:
         traced = [leaves(a, name) for a, name in zip(args, self.arg_names)]
         with _recording() as events, enable_grad():
             out = f(*traced)
+        self.aux: list[Any] = []
+        self.aux_key: Key = None
+        if has_aux:
+            if not isinstance(out, (list, tuple)) or len(out) != 2:
+                raise TypeError("with has_aux=True the function must return a pair (output Value, aux)")
+            out, aux = out
+            self.aux_key = _aux_flatten(aux, self.aux)
         if not isinstance(out, Value):
             kind = type(out).__name__
             raise TypeError(
@@ -463,7 +489,8 @@ class _Trace:
         self.index = index
         # Guards: events on Values (the rest are about constants and always hold).
         self.events = [e for e in events if any(isinstance(a, Value) for a in e[1])]
-        roots = [out] + [a for _, args_, _ in self.events for a in args_ if isinstance(a, Value)]
+        roots = [out] + [a for a in self.aux if isinstance(a, Value)]
+        roots += [a for _, args_, _ in self.events for a in args_ if isinstance(a, Value)]
         self.order = _forward_order(roots)
         # Which nodes depend on an input.
         dep: dict[Value, bool] = {x: True for x in self.inputs}
@@ -482,12 +509,12 @@ class _Trace:
         self.consts: list[Value] = []  # labelled constant leaves get a line of their own
         for v in self.order:
             for c in v.children():
-                if c._op is None and c not in self.names and c.label and _sanitize(c.label):
-                    self.names[c] = names.fresh(_sanitize(c.label))
+                if c._op is None and c not in self.names and c.label and _sanitize(_label_of(c)):
+                    self.names[c] = names.fresh(_sanitize(_label_of(c)))
                     self.consts.append(c)
         k = 0
         for v in self.order:
-            label = _sanitize(v.label)
+            label = _sanitize(_label_of(v))
             if not label:
                 k += 1
                 label = f"v{k}"
@@ -685,13 +712,14 @@ class _Writer:
         tr = self.tr
         value = self.ref(tr.out).src
         grads = [self.g.get(x, "0.0") for x, w in zip(tr.inputs, self.wrt) if w]
-        if self.batched:
-            return f"return {value}, (" + "".join(g + ", " for g in grads).rstrip(" ") + ")"
+        aux = [self.ref(a).src if isinstance(a, Value) else _lit(a).src for a in tr.aux]
+        if self.batched:  # flat; the caller shapes them
+            return f"return {value}, {_tuple_src(aux)}, {_tuple_src(grads)}"
+        if tr.aux_key is not None:
+            value = f"({value}, {_struct_src(tr.aux_key, iter(aux))})"
         it = iter(grads)
         parts = [_struct_src(k, it) for k, chosen in zip(tr.key, self.chosen) if chosen]
-        if self.single:
-            return f"return {value}, {parts[0]}"
-        return f"return {value}, (" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        return f"return {value}, {parts[0] if self.single else _tuple_src(parts)}"
 
     # ---- batched: dots over the same inputs become one matrix product ------
     def schedule(self) -> list[list[Value]]:
@@ -843,6 +871,10 @@ def _is_real(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _tuple_src(items: Sequence[str]) -> str:
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
 def _struct_src(key: Key, it: Iterator[str]) -> str:
     if key == 0:
         return next(it)
@@ -906,15 +938,17 @@ class Compiled:
     max_traces = 8
     """Traces kept per argument structure (the most recently used ones)."""
 
-    def __init__(self, f: Callable[..., Any], argnums: Argnums = None) -> None:
+    def __init__(self, f: Callable[..., Any], argnums: Argnums = None, has_aux: bool = False) -> None:
         if not callable(f):
             raise TypeError(f"compile() takes a function, got a {type(f).__name__}")
         self.f = f
         self.argnums = argnums
+        self.has_aux = has_aux
         self._tapes: dict[Key, list[_Tape]] = {}
         self._last: _Tape | None = None
         self._last_batched: str | None = None
         self.n_traces = 0
+        self._retraces = 0
         self._lock = threading.Lock()
         functools.update_wrapper(self, f)
 
@@ -936,21 +970,22 @@ class Compiled:
         picked = {i % n for i in nums}
         return [i in picked for i in range(n)], isinstance(self.argnums, int)
 
-    def _add(self, args: Sequence[Any], key: Key) -> _Tape:
-        tr = _Trace(self.f, [_example(a) for a in args], key)
+    def _add(self, args: Sequence[Any], key: Key, guard_failed: bool = False) -> _Tape:
+        tr = _Trace(self.f, [_example(a) for a in args], key, self.has_aux)
         tape = _Tape(tr, *self._chosen(len(key)))
         with self._lock:
             self.n_traces += 1
+            self._retraces += guard_failed
             tapes = self._tapes.setdefault(key, [])
             tapes.insert(0, tape)
             del tapes[self.max_traces :]
             self._last = tape
-            n = self.n_traces
-        if n == 5:
+            n = self._retraces
+        if guard_failed and n == 4:
             warnings.warn(
-                f"compile: {tr.fname} has been traced {n} times: its control flow depends on values "
+                f"compile: {tr.fname} has been traced {n + 1} times: its control flow depends on values "
                 "(guards keep failing), so each new path is traced again. Branch-free ops "
-                "(maximum, relu, where-like rules) keep one trace.",
+                "(maximum, relu, clamp, ...) keep one trace.",
                 RuntimeWarning, stacklevel=4,
             )  # fmt: skip
         return tape
@@ -965,7 +1000,7 @@ class Compiled:
                     return tape.scalar(*flat)  # type: ignore[no-any-return]
                 except GuardFailed:
                     continue
-            tape = self._add(args, key)
+            tape = self._add(args, key, bool(tapes))
             try:
                 return tape.scalar(*flat)  # type: ignore[no-any-return]
             except GuardFailed as e:
@@ -979,7 +1014,7 @@ class Compiled:
                 return self._run_batched(tape, flat, mask, batch)
             except GuardFailed:
                 continue
-        tape = self._add(args, key)
+        tape = self._add(args, key, bool(tapes))
         try:
             return self._run_batched(tape, flat, mask, batch)
         except GuardFailed as e:
@@ -1003,8 +1038,11 @@ class Compiled:
         src, fn = tape.batched(mask)
         self._last_batched = src
         with np.errstate(all="ignore"):
-            value, grads = fn(batch, *flat)
+            value, aux, grads = fn(batch, *flat)
         value = np.array(np.broadcast_to(value, (batch,)), dtype=float)
+        if tape.trace.aux_key is not None:
+            shaped = [np.array(np.broadcast_to(a, (batch,)), dtype=float) for a in aux]
+            value = (value, _unflatten(tape.trace.aux_key, iter(shaped)))
         out: list[Any] = []
         for g, b in zip(grads, (b for b, w in zip(mask, tape.wrt) if w)):
             out.append(np.array(np.broadcast_to(g, (batch,)), dtype=float) if b else float(g))
@@ -1040,15 +1078,119 @@ class Compiled:
         return f"<compiled {getattr(self.f, '__name__', 'function')}: {state}>"
 
 
-def compile(f: Callable[..., Any] | None = None, *, argnums: Argnums = None) -> Any:  # noqa: A001
+def compile(  # noqa: A001
+    f: Callable[..., Any] | None = None, *, argnums: Argnums = None, has_aux: bool = False
+) -> Any:
     """Compile ``f`` into straight-line Python for its value and gradient.
 
     ``compile(f)(*args)`` returns ``(value, grads)``; ``grads`` mirrors the
     positional arguments (floats or nested lists/tuples of floats), or only
     those at ``argnums``. ``.source`` shows the generated code. numpy arrays of
-    shape (B,) in place of floats replay a batch. Also a decorator:
-    ``@autograd.compile`` or ``@autograd.compile(argnums=0)``.
+    shape (B,) in place of floats replay a batch. With ``has_aux=True``, ``f``
+    returns ``(output, aux)`` and the value is ``(output, aux's numbers)``.
+    Also a decorator: ``@autograd.compile`` or ``@autograd.compile(argnums=0)``.
     """
     if f is None:
-        return lambda g: Compiled(g, argnums)
-    return Compiled(f, argnums)
+        return lambda g: Compiled(g, argnums, has_aux)
+    return Compiled(f, argnums, has_aux)
+
+
+# --------------------------------------------------------------------------
+# Training on the compiled, batched tape: fit(..., compiled=True).
+# --------------------------------------------------------------------------
+
+
+class CompiledStep:
+    """``fit``'s batch step on the compiled tape: the loss of one example is traced once
+    (per label value), then replayed over the whole batch with numpy.
+
+    ``loss_fn(outputs, targets)`` must be the mean over the batch of a per-example
+    loss (as every loss in autograd.nn with ``reduction='mean'``); the first batch
+    is checked against the engine, and a mismatch raises instead of training wrongly.
+    Labels are constants of the trace when there are few distinct ones (classes),
+    and inputs of it otherwise (regression targets).
+    """
+
+    max_label_traces = 16
+
+    def __init__(self) -> None:
+        self._fns: dict[Any, Compiled] = {}
+        self._checked = False
+
+    def __call__(
+        self, model: Any, loss_fn: Callable[[list[Any], list[Any]], Any], Xb: list[Any], yb: list[Any]
+    ) -> tuple[float, list[Any]]:
+        try:
+            np = _np()
+        except ImportError:
+            raise ImportError("fit(compiled=True) needs numpy: pip install 'scalar-autograd[numpy]'") from None
+        params = list(model.parameters())
+        X = np.asarray([[float(v) for v in x] if isinstance(x, (list, tuple)) else float(x) for x in Xb])
+        xarg = X if X.ndim == 1 else X.T  # one array of shape (B,) per feature
+        keys = [_to_float(t.data if isinstance(t, Value) else t) for t in yb]
+        firsts = dict(zip(keys, yb))  # each label's first object, as loss_fn will see it
+        static = len(set(self._fns) | set(firsts)) <= self.max_label_traces and "y" not in self._fns
+        groups: list[tuple[Any, Any, Compiled, tuple[Any, ...]]] = []
+        if static:
+            karr = np.asarray(keys)
+            for k, label in firsts.items():
+                idx = np.flatnonzero(karr == k)
+                groups.append((idx, label, self._fn(model, loss_fn, k, label), (xarg[..., idx],)))
+        else:
+            idx = np.arange(len(keys))
+            groups.append((idx, None, self._fn(model, loss_fn, "y", None), (xarg, np.asarray(keys))))
+        total = 0.0
+        grads = np.zeros(len(params))
+        outs: list[Any] = [None] * len(keys)
+        for idx, _, fn, rest in groups:
+            (values, aux), g = fn(params, *rest)
+            total += float(values.sum())
+            grads += g
+            per = aux.tolist() if not isinstance(aux, list) else np.stack(aux, axis=1).tolist()
+            for i, o in zip(idx.tolist(), per):
+                outs[i] = o
+        n = len(keys)
+        loss, mean_grads = total / n, (grads / n).tolist()
+        if not self._checked:
+            self._check(model, loss_fn, params, Xb, yb, loss, mean_grads)
+        for p, g in zip(params, mean_grads):
+            p.grad = p.grad + g
+        return loss, outs
+
+    def _fn(self, model: Any, loss_fn: Callable[..., Any], key: Any, label: Any) -> Compiled:
+        fn = self._fns.get(key)
+        if fn is None:
+            if key == "y":
+
+                def example(ps: list[Value], x: Any, y: Value) -> tuple[Any, Any]:
+                    out = model(x)
+                    return loss_fn([out], [y]), out
+            else:
+
+                def example(ps: list[Value], x: Any) -> tuple[Any, Any]:  # type: ignore[misc]
+                    out = model(x)
+                    return loss_fn([out], [label]), out
+
+            fn = self._fns[key] = Compiled(example, argnums=0, has_aux=True)
+        return fn
+
+    def _check(
+        self, model: Any, loss_fn: Callable[..., Any], params: list[Value], Xb: list[Any], yb: list[Any],
+        loss: float, grads: list[float],
+    ) -> None:  # fmt: skip
+        ref = loss_fn([model(x) for x in Xb], list(yb))
+        ref_grads = engine.gradients(ref, params)
+        scale = 1.0 + builtins_max([abs(g) for g in ref_grads], default=0.0)
+        if abs(loss - ref.data) > 1e-9 * (1.0 + abs(ref.data)) or any(
+            abs(a - b) > 1e-9 * scale for a, b in zip(grads, ref_grads)
+        ):
+            raise ValueError(
+                f"fit(compiled=True): the compiled step disagrees with the engine on the first batch "
+                f"(loss {loss!r} vs {ref.data!r}). The compiled path needs loss_fn(outputs, targets) to be "
+                "the mean over the batch of a per-example loss (autograd.nn losses with reduction='mean') "
+                "and a model whose forward is traceable (no .data reads). Train with compiled=False."
+            )
+        self._checked = True
+
+
+builtins_max = max
