@@ -765,7 +765,8 @@ class _Writer:
         shared = unit[0]._a if side == 0 else unit[0]._b
         X, W = self.names.fresh(f"X{k}"), self.names.fresh(f"W{k}")
         weights = [(v._b if side == 0 else v._a) for v in unit]
-        self.emit(f"# {len(unit)} dot node(s) over the same {len(shared)} inputs: one matrix product")
+        nodes = "1 dot node" if len(unit) == 1 else f"{len(unit)} dot nodes"
+        self.emit(f"# {nodes} over the same {len(shared)} inputs: one matrix product")
         self.emit(f"{X} = N.rows(B, [{', '.join(self.ref(x).src for x in shared)}])")
         rows = ", ".join("[" + ", ".join(self.ref(w).src for w in ws) + "]" for ws in weights)
         self.emit(f"{W} = N.array([{rows}])")
@@ -791,35 +792,37 @@ class _Writer:
                 for w in ws:
                     if not self.needs.get(w, False):
                         row.append("_")
-                    elif w in self.g or any(w is t for t, _ in later) or w in self._fresh_targets:
+                    elif w in self.g:  # an earlier gradient (or the same weight twice): add to it after
                         t = self.names.fresh("t")
                         later.append((w, t))
                         row.append(t)
                     else:
-                        self._fresh_targets.add(w)
                         row.append(self._new_g(w))
                 targets.append("[" + ", ".join(row) + "]")
             self.emit(f"[{', '.join(targets)}] = N.matmul({G}, {X}.T).tolist()")
-            self._fresh_targets.clear()
             for w, t in later:
                 self.accumulate(w, _Ex(t))
         if any(self.needs.get(x, False) for x in shared):
-            names = [self.names.fresh("r") if self.needs.get(x, False) else "_" for x in shared]
+            names, later = [], []
+            for x in shared:
+                if not self.needs.get(x, False):
+                    names.append("_")
+                elif x in self.g or not self.vec.get(x, False):  # add to it (or sum it) after
+                    later.append((x, self.names.fresh("r")))
+                    names.append(later[-1][1])
+                else:
+                    names.append(self._new_g(x))
             self.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = N.matmul({W}.T, {G})")
-            for x, r in zip(shared, names):
-                if r != "_":
-                    vec = self.vec.get(x, False)
-                    self.accumulate(x, _Ex(r, vec=True) if vec else _Ex(f"N.total({r})"))
+            for x, r in later:
+                vec = self.vec.get(x, False)
+                self.accumulate(x, _Ex(r, vec=True) if vec else _Ex(f"N.total({r})"))
 
     def _new_g(self, v: Value) -> str:
         g = self.g[v] = self.names.fresh("g_" + self.tr.names[v])
         return g
 
-    _fresh_targets: set[Value]
-
     def write(self) -> str:
         tr = self.tr
-        self._fresh_targets = set()
         units = self.schedule() if self.batched else [[v] for v in tr.order]
         fused = [len(u) > 1 or self.fusable(u[0]) is not None for u in units] if self.batched else []
         guards_at: dict[int, list[int]] = {}
