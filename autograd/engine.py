@@ -9,9 +9,11 @@ written here. Semantics: docs/semantics.md.
 
 from __future__ import annotations
 
+import itertools
 import linecache
 import math
 import numbers
+import operator
 import os
 import sys
 import threading
@@ -471,7 +473,7 @@ def _compile(op: Primitive) -> None:
         # Local derivatives in children() order: pairs interleaved for two groups.
         appends = "".join(f"        r.append({loc})\n" for loc in op.deriv_src)
         op.local = _exec(f"def local(v):\n{out_load}    r = []\n{loop}{body}{appends}    return r\n", "local")
-        op.make = lambda *groups: _make_reduction(op, groups)
+        op.make = _exec(_reduction_make_src(op, key), "make")
         return
 
     head = "    a = v._a\n" + ("    b = v._b\n" if op.arity == 2 else "")
@@ -499,21 +501,38 @@ def _indent(block: str) -> str:
     return "".join("    " + line + "\n" for line in block.splitlines())
 
 
+def _reduction_make_src(op: Primitive, key: str) -> str:
+    """Source of make(g0[, g1]) for a reduction. Each group becomes a tuple, checked by
+    one C-level isinstance pass (plain numbers are lifted only when that fails)."""
+    ks = [f"k{i}" for i in range(op.groups)]
+    lines = [f"def make({', '.join(f'g{i}' for i in range(op.groups))}):"]
+    for i, k in enumerate(ks):
+        lines += [f"    {k} = tuple(g{i})", f"    if not all(map(isinstance, {k}, _VALUES)):",
+                  f"        {k} = _lift_all({k})"]  # fmt: skip
+    if op.groups == 2:
+        lines += ["    if len(k0) != len(k1):", f"        _length_mismatch({key}, k0, k1)"]
+    lines += [f"    xs{i} = [c.data for c in {k}]" for i, k in enumerate(ks)]
+    b = "k1" if op.groups == 2 else "None"
+    lines += ["    out = _new(Value)", f"    out.data = {op.fwd_src}", "    out.grad = 0.0",
+              "    if _SLOW:", f"        return _finish_slow(out, {key}, k0, {b})",
+              f"    out._op = {key}", "    out._a = k0", f"    out._b = {b}", "    return out\n"]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _lift_all(group: tuple[Any, ...]) -> tuple[Value, ...]:
+    return tuple(v if isinstance(v, Value) else _lift(v) for v in group)
+
+
+def _length_mismatch(op: Primitive, a: tuple[Value, ...], b: tuple[Value, ...]) -> None:
+    raise ValueError(f"{op.name} needs two sequences of one length, got {len(a)} and {len(b)}")
+
+
 def _make_reduction(op: Primitive, groups: Sequence[Iterable[Operand]]) -> Value:
-    kids = [tuple(v if isinstance(v, Value) else _lift(v) for v in g) for g in groups]
-    if op.groups == 2 and len(kids[0]) != len(kids[1]):
-        raise ValueError(f"{op.name} needs two sequences of one length, got {len(kids[0])} and {len(kids[1])}")
-    out = object.__new__(Value)
-    out.data = op.forward(FLOAT, *[[c.data for c in g] for g in kids])
-    out.grad = 0.0
-    b = kids[1] if op.groups == 2 else None
-    if _GEN["_SLOW"]:
-        return _finish_slow(out, op, kids[0], b)
-    out._op, out._a, out._b = op, kids[0], b
-    return out
+    return op.make(*groups)  # type: ignore[no-any-return]
 
 
-_GEN.update(Value=Value, _new=object.__new__, _lift=_lift, _finish_slow=_finish_slow)
+_GEN.update(Value=Value, _new=object.__new__, _lift=_lift, _finish_slow=_finish_slow,
+            _VALUES=itertools.repeat(Value), _lift_all=_lift_all, _length_mismatch=_length_mismatch)  # fmt: skip
 for _op in ops.REGISTRY.values():
     _compile(_op)
 ops._on_register.append(_compile)
@@ -544,32 +563,45 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()  # membership only, never iterated
-    done: set[Value] = set()
-    stack = [r for r in reversed(roots) if r._op is not None]
+    stack: list[Value | None] = [r for r in reversed(roots) if r._op is not None]
+    push, pop, finish, mark, unseen = stack.append, stack.pop, order.append, seen.add, seen.__contains__
     while stack:
-        v = stack[-1]
-        if v in seen:
-            stack.pop()
-            if v not in done:
-                done.add(v)
-                order.append(v)
+        v = pop()
+        if v is None:  # the marker above a node whose inputs are all finished now
+            finish(pop())  # type: ignore[arg-type]
             continue
-        seen.add(v)
-        if v._op.arity == 2:  # type: ignore[union-attr]
+        if v in seen:
+            continue
+        mark(v)
+        push(v)
+        push(None)
+        op = v._op
+        if op.arity == 2:  # type: ignore[union-attr]
             c = v._a
             if c._op is not None and c not in seen:
-                stack.append(c)
+                push(c)
             c = v._b
             if c._op is not None and c not in seen:
-                stack.append(c)
-        elif v._op.arity == 1:  # type: ignore[union-attr]
+                push(c)
+        elif op.arity == 1:  # type: ignore[union-attr]
             c = v._a
             if c._op is not None and c not in seen:
-                stack.append(c)
-        else:
-            stack.extend(c for c in v.children() if c._op is not None and c not in seen)
+                push(c)
+        else:  # a reduction: its inputs filtered at C speed, in children() order
+            kids = v._a
+            if op.groups == 2:  # type: ignore[union-attr]  # pairs interleave, unless group 1 is all leaves
+                kids = _interleave(zip(kids, v._b)) if any(map(_node_op, kids)) else v._b
+            stack.extend(_filterfalse(unseen, filter(_node_op, kids)))
+        if stack[-1] is None:  # no input left to visit: v is finished now
+            pop()
+            finish(pop())  # type: ignore[arg-type]
     order.reverse()
     return order
+
+
+_node_op = operator.attrgetter("_op")  # a node's op; None (false) for a leaf
+_interleave = itertools.chain.from_iterable
+_filterfalse = itertools.filterfalse
 
 
 # --------------------------------------------------------------------------
@@ -778,12 +810,14 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
     vals = list(values)
     if isinstance(start, Value) or _to_float(start) != 0.0:
         vals.insert(0, start)
-    return _make_reduction(ops.sum, (vals,))
+    out: Value = ops.sum.make(vals)
+    return out
 
 
 def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
     """One node for ``a[0]*b[0] + a[1]*b[1] + ...``."""
-    return _make_reduction(ops.dot, (a, b))
+    out: Value = ops.dot.make(a, b)
+    return out
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
@@ -791,4 +825,5 @@ def logsumexp(values: Iterable[Operand]) -> Value:
     vals = list(values)
     if not vals:
         raise ValueError("logsumexp of an empty sequence")
-    return _make_reduction(ops.logsumexp, (vals,))
+    out: Value = ops.logsumexp.make(vals)
+    return out
