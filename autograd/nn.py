@@ -108,7 +108,13 @@ class Module:
 
     def parameters(self) -> list[Value]:
         """Every parameter, in the order of ``named_parameters()`` (micrograd's order for MLPs)."""
-        return [p for _, p in self.named_parameters()]
+        out: list[Value] = []
+        for _, entry in self._entries():
+            if isinstance(entry, list):
+                out.extend(entry)
+            else:
+                out.append(entry)
+        return out
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (gradients accumulate across backward calls)."""
