@@ -2,7 +2,7 @@
 
 
 class Value:
-    __slots__ = ("data", "grad", "_children", "_local")
+    __slots__ = ("data", "grad", "_children", "_local")  # noqa: RUF023
 
     def __init__(self, data, children=(), local=()):
         self.data, self.grad, self._children, self._local = data, 0.0, children, local
