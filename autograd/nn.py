@@ -367,6 +367,9 @@ def _lift_inputs(x: Any, nin: int, who: str) -> list[Value]:
     try:
         xs = [v if isinstance(v, Value) else Value(v) for v in x]
     except TypeError as e:
+        if isinstance(x, (list, tuple)) and x and isinstance(x[0], (list, tuple)):
+            raise TypeError(f"{who} takes one sample (a list of {nin} numbers), not a list of samples; "
+                            "call it once per sample: [model(x) for x in X]") from None  # fmt: skip
         raise TypeError(f"{who} takes a list of {nin} numbers or Values: {e}") from None
     if len(xs) != nin:
         raise ValueError(f"{who} expects {nin} input(s) per sample, got {len(xs)}")
@@ -628,6 +631,11 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
         if len(batch) != len(targets):
             raise ValueError(f"cross_entropy: {len(batch)} samples but {len(targets)} targets")
     else:
+        if isinstance(target, (list, tuple)):
+            raise TypeError(
+                "cross_entropy got one sample's logits but a list of targets; for a batch pass a list "
+                "of logit lists (a model with one output wants binary_cross_entropy_with_logits)"
+            )
         batch, targets = [logits], [target]
     losses = []
     for row, t in zip(batch, targets):

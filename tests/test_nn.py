@@ -75,6 +75,8 @@ def test_neuron_and_model_input_errors_are_clear():
         nn.MLP(2, [16, 0])
     with pytest.raises(TypeError, match="list of 2 numbers or Values"):
         nn.Layer(2, 3, seed=0)(["a", "b"])
+    with pytest.raises(TypeError, match=r"not a list of samples.*\[model\(x\) for x in X\]"):
+        nn.MLP(2, [3, 1], seed=0)([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
 
 
 def test_layer_returns_one_value_for_one_neuron_and_mlp_handles_width_one_layers():
@@ -420,6 +422,8 @@ def test_loss_errors_are_clear():
         nn.cross_entropy([1.0, 2.0, 3.0], 3)
     with pytest.raises(TypeError, match="class index"):
         nn.cross_entropy([1.0, 2.0, 3.0], 0.5)
+    with pytest.raises(TypeError, match="one sample's logits but a list of targets"):
+        nn.cross_entropy([Value(1.0), Value(-1.0)], [0, 1])
     with pytest.raises(ValueError, match=r"targets are in \[0, 1\]"):
         nn.binary_cross_entropy_with_logits(Value(1.0), 2.0)
     with pytest.raises(ValueError, match="empty batch"):
