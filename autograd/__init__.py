@@ -42,3 +42,14 @@ __all__ = [
     "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",
     "value_and_grad",
 ]  # fmt: skip
+
+_LAZY_SUBMODULES = ("nn", "optim", "data", "train")
+
+
+def __getattr__(name: str) -> object:
+    """``autograd.nn`` and friends import on first use, so ``import autograd`` stays fast."""
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

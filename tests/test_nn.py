@@ -503,3 +503,17 @@ def test_nn_does_not_import_viz():
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not any("viz" in m or "train" in m or "optim" in m or "cli" in m for m in imported)
     assert autograd.nn is nn
+
+
+def test_submodules_load_lazily_from_the_package():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, autograd; assert 'autograd.nn' not in sys.modules; "
+        "assert autograd.nn.MLP and autograd.optim.SGD and autograd.data.make_moons and autograd.train.fit"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        autograd.nope
