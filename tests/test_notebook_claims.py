@@ -17,7 +17,11 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import Value, grad, numerical_grad
+from autograd import Value, grad, nn, numerical_grad
+from autograd.data import load_digits, make_moons, train_test_split
+from autograd.engine import topological_order
+from autograd.optim import SGD, Adam, linear_decay
+from autograd.train import accuracy, fit
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
@@ -25,6 +29,152 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def notebook_code(name: str) -> str:
     cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
     return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+# --------------------------------------------------------------------------
+# 01_data_driven_learning.ipynb (mirrored code)
+# --------------------------------------------------------------------------
+
+
+def overfit_data():
+    X, y = make_moons(60, noise=0.35, seed=0)
+    return train_test_split(X, y, test_size=0.3, seed=0)
+
+
+def train(model, X_train, y_train, progress=True):
+    optimizer = Adam(model.parameters(), lr=0.01)
+    return fit(model, nn.binary_cross_entropy_with_logits, X_train, y_train,
+               epochs=300, optimizer=optimizer, progress=progress)
+
+
+def test_nb1_splits() -> None:
+    X_digits, y_digits = load_digits()
+    assert (len(X_digits), len(X_digits[0])) == (1797, 64)
+    for test_size, sizes in [(0.2, (1437, 360)), (0.3, (1257, 540))]:
+        X_train, X_test, _, _ = train_test_split(X_digits, y_digits, test_size=test_size, seed=0)
+        assert (len(X_train), len(X_test)) == sizes
+    _, _, y_train, y_test = train_test_split(X_digits, y_digits, test_size=0.2, seed=0, stratify=True)
+    for d in range(10):  # 'every digit keeps the same share on both sides (here about 10% each)'
+        assert y_test.count(d) / len(y_test) == pytest.approx(y_train.count(d) / len(y_train), abs=0.005)
+        assert 0.09 < y_test.count(d) / len(y_test) < 0.11
+
+
+@pytest.fixture(scope="module")
+def nb1_models():
+    X_train, X_test, y_train, y_test = overfit_data()
+    big = nn.MLP(2, [32, 32, 1], seed=0)
+    train(big, X_train, y_train, progress=False)
+    small = nn.MLP(2, [4, 1], seed=0)
+    train(small, X_train, y_train, progress=False)
+    return big, small, (X_train, X_test, y_train, y_test)
+
+
+def test_nb1_train_accuracy_above_test_accuracy(nb1_models) -> None:
+    big, small, (X_train, X_test, y_train, y_test) = nb1_models
+    assert (len(X_train), len(X_test)) == (42, 18)
+    assert (big.num_parameters(), small.num_parameters()) == (1185, 17)
+    big_train, big_test = accuracy(big, X_train, y_train), accuracy(big, X_test, y_test)
+    # 'A perfect score on the training set, and much less on the test set.'
+    assert big_train == 1.0
+    assert big_test <= big_train - 0.2
+    # The small network 'does as well on the test data as on the training data, and better on the
+    # test data than the big network.'
+    small_train, small_test = accuracy(small, X_train, y_train), accuracy(small, X_test, y_test)
+    assert small_test >= small_train
+    assert small_test > big_test
+
+
+# --------------------------------------------------------------------------
+# 02_loss_functions.ipynb (mirrored code)
+# --------------------------------------------------------------------------
+
+X, labels = make_moons(40, noise=0.1, seed=0)
+W1, B = -2.0, 0.5
+
+
+def classifier(w0):
+    return lambda x: w0 * x[0] + W1 * x[1] + B
+
+
+def accuracy_at(w0):
+    return accuracy(classifier(w0), X, labels)
+
+
+def loss_at(w0):
+    scores = [classifier(w0)(x) for x in X]
+    return nn.binary_cross_entropy_with_logits(scores, labels)
+
+
+w0s = [-4 + 8 * i / 299 for i in range(300)]  # 300 sample points
+
+
+def test_nb2_mse_by_hand_and_nn() -> None:
+    y_pred, y_true = [2.5, 0.0, 2.0, 8.0], [3.0, -0.5, 2.0, 7.0]
+    by_hand = sum((p - t) ** 2 for p, t in zip(y_pred, y_true)) / len(y_pred)
+    preds = [Value(p) for p in y_pred]
+    loss = nn.mse_loss(preds, y_true)
+    loss.backward()
+    assert by_hand == loss.data == 0.375
+    assert [p.grad for p in preds] == [-0.25, 0.25, 0.0, 0.5]
+
+
+BOOK_T = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+BOOK_Y = [0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]
+BOOK_Y_WRONG = [0.1, 0.05, 0.1, 0.0, 0.05, 0.1, 0.0, 0.6, 0.0, 0.0]
+
+
+def test_nb2_sum_of_squares_and_the_books_comparison() -> None:
+    sse = 0.5 * sum((yk - tk) ** 2 for yk, tk in zip(BOOK_Y, BOOK_T))
+    assert sse == pytest.approx(0.0975)
+    assert 0.5 * nn.mse_loss([Value(v) for v in BOOK_Y], BOOK_T, reduction="sum").data == pytest.approx(0.0975)
+    sse_wrong = 0.5 * sum((yk - tk) ** 2 for yk, tk in zip(BOOK_Y_WRONG, BOOK_T))
+    assert sse_wrong == pytest.approx(0.5975)
+    assert -math.log(BOOK_Y[2]) == pytest.approx(0.5108, abs=5e-5)
+    assert -math.log(BOOK_Y_WRONG[2]) == pytest.approx(2.3026, abs=5e-5)
+
+
+def test_nb2_cross_entropy_by_hand_and_nn() -> None:
+    logits, target = [2.0, 1.0, 0.1], 0
+    exps = [math.exp(z) for z in logits]
+    by_hand = [e / sum(exps) for e in exps]
+    z = [Value(v) for v in logits]
+    probs = nn.softmax(z)
+    ce = nn.cross_entropy(z, target)
+    ce.backward()
+    assert [p.data for p in probs] == pytest.approx(by_hand, rel=1e-12)
+    assert [round(p, 4) for p in by_hand] == [0.659, 0.2424, 0.0986]
+    assert ce.data == pytest.approx(-math.log(by_hand[0]), rel=1e-12)
+    assert round(ce.data, 4) == 0.417
+    # d CE / d logits = p - one-hot
+    assert [v.grad for v in z] == pytest.approx([by_hand[0] - 1, by_hand[1], by_hand[2]], rel=1e-9)
+
+
+def test_nb2_accuracy_has_derivative_zero_at_every_sample() -> None:
+    h = 1e-4
+    d_acc = [(accuracy_at(w0 + h) - accuracy_at(w0 - h)) / (2 * h) for w0 in w0s]
+    assert all(d == 0 for d in d_acc)
+    d_loss = [grad(loss_at)(w0) for w0 in w0s]
+    assert all(d != 0 for d in d_loss)
+    d_loss_numerical = [(float(loss_at(w0 + h)) - float(loss_at(w0 - h))) / (2 * h) for w0 in w0s]
+    assert max(abs(a - b) for a, b in zip(d_loss, d_loss_numerical)) < 1e-9
+    # The sign says which way to go: negative left of the minimum, positive right of it.
+    losses = [float(loss_at(w0)) for w0 in w0s]
+    best = losses.index(min(losses))
+    assert all(d < 0 for d in d_loss[:best]) and all(d > 0 for d in d_loss[best + 1 :])
+    # 'the loss is lowest near w0 = 1, while the accuracy peaks near w0 = 0.5'
+    accs = [accuracy_at(w0) for w0 in w0s]
+    assert 0.8 <= w0s[best] <= 1.2
+    assert 0.3 <= w0s[accs.index(max(accs))] <= 0.7
+    # A staircase with steps of 1/40 = 0.025.
+    assert all(round(a * 40, 9).is_integer() for a in accs)
+
+
+def test_nb2_sigmoid_derivative() -> None:
+    assert grad(autograd.sigmoid)(0.0) == 0.25
+    xs = [-6 + 12 * i / 600 for i in range(601)]
+    d = [grad(autograd.sigmoid)(x) for x in xs]
+    assert all(0 < v <= 0.25 for v in d)
+    s = autograd.sigmoid(1.3).data
+    assert grad(autograd.sigmoid)(1.3) == pytest.approx(s * (1 - s))
 
 
 # --------------------------------------------------------------------------
@@ -160,18 +310,128 @@ def test_nb4_two_layer_backward_matches_numerical() -> None:
 
 
 # --------------------------------------------------------------------------
+# 05_backprop_and_training.ipynb (mirrored code)
+# --------------------------------------------------------------------------
+
+
+def backprop(root):
+    grads = {root: 1.0}
+    for node in topological_order([root]):  # the output first, each node after its users
+        for child, local in zip(node.children(), node.local_grads()):
+            grads[child] = grads.get(child, 0.0) + local * grads[node]  # the chain rule
+    return grads
+
+
+def moons_setup():
+    X, y = make_moons(100, noise=0.1, seed=1337)
+    y = [2 * t - 1 for t in y]  # labels -1 and +1, for the hinge loss
+    model = nn.MLP(2, [16, 16, 1], seed=1337, init="uniform")
+    return X, y, model
+
+
+def moons_loss(model, X, y):
+    scores = [model(x) for x in X]
+    params = model.parameters()
+    return nn.hinge_loss(scores, y) + 1e-4 * autograd.dot(params, params)  # data loss + L2 penalty
+
+
+def digits_setup():
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, seed=0, stratify=True)
+    model = nn.MLP(64, [32, 10], seed=0)
+    return model, X_train, X_test, y_train, y_test
+
+
+def train_digits(model, X_train, y_train, X_test, y_test, progress=True):
+    optimizer = Adam(model.parameters(), lr=0.01)
+    return fit(model, nn.cross_entropy, X_train, y_train, epochs=5, optimizer=optimizer,
+               batch_size=32, X_val=X_test, y_val=y_test, progress=progress)
+
+
+def test_nb5_backprop_by_hand_is_backward() -> None:
+    """Karpathy's neuron: o = tanh(x1*w1 + x2*w2 + b)."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    o = autograd.tanh(x1 * w1 + x2 * w2 + b)
+    grads = backprop(o)
+    mine = [grads[v] for v in (x1, w1, x2, w2, b)]
+    assert mine == pytest.approx([-1.5, 1.0, 0.5, 0.0, 0.5], abs=1e-9)
+    o.backward()
+    assert [v.grad for v in (x1, w1, x2, w2, b)] == mine
+
+
+def test_nb5_moons_demo_reaches_100_percent() -> None:
+    X, y, model = moons_setup()
+    assert model.num_parameters() == 337  # '337 weights, that is 674 forward passes per step'
+    optimizer = SGD(model.parameters(), lr=linear_decay(1.0, 0.1, 100))
+    for _ in range(100):
+        loss = moons_loss(model, X, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert accuracy(model, X, y) == 1.0
+
+
+def test_nb5_digits_test_accuracy_at_least_90_percent() -> None:
+    model, X_train, X_test, y_train, y_test = digits_setup()
+    assert len(X_test) == 360
+    history = train_digits(model, X_train, y_train, X_test, y_test, progress=False)
+    assert accuracy(model, X_test, y_test) >= 0.90
+    assert history.val_acc[-1] == accuracy(model, X_test, y_test)
+    assert history.loss[-1] < history.loss[0]  # the loss curve falls
+
+
+def test_nb5_higher_order() -> None:
+    def f(x):
+        return x**3
+
+    assert (grad(f)(2.0), grad(grad(f))(2.0), grad(grad(grad(f)))(2.0)) == (12.0, 12.0, 6.0)  # x**3
+    t = math.tanh(0.5)
+    assert grad(grad(autograd.tanh))(0.5) == pytest.approx(-2 * t * (1 - t**2), rel=1e-12)
+
+
+def test_nb5_compiled_tape() -> None:
+    def f(x, y):
+        t = x + y
+        t.label = "t"
+        z = t**2
+        z.label = "z"
+        return z
+
+    compiled = autograd.compile(f)
+    assert compiled(3.0, 2.0) == (25.0, (10.0, 10.0))
+    for line in ("g_z = 1.0", "g_t = 2.0 * t * g_z", "g_x = g_t", "g_y = g_t"):
+        assert line in compiled.source
+
+
+# --------------------------------------------------------------------------
 # The mirrored code is the notebooks' code
 # --------------------------------------------------------------------------
 
 MIRRORED = {
-    "03_derivatives.ipynb": [forward_diff, central_diff, function_1, diff_errors, f2, gradient_descent],
+    "01_data_driven_learning.ipynb": [
+        overfit_data, train, "big = nn.MLP(2, [32, 32, 1], seed=0)", "small = nn.MLP(2, [4, 1], seed=0)",
+    ],
+    "02_loss_functions.ipynb": [
+        classifier, accuracy_at, loss_at,
+        "X, labels = make_moons(40, noise=0.1, seed=0)\nW1, B = -2.0, 0.5",
+        "w0s = [-4 + 8 * i / 299 for i in range(300)]  # 300 sample points",
+    ],
+    "03_derivatives.ipynb": [
+        forward_diff, central_diff, function_1, diff_errors, f2, gradient_descent,
+        "hs = [10 ** (-k / 4) for k in range(4, 53)]  # 1e-1 ... 1e-13, four steps per decade",
+    ],
+    "05_backprop_and_training.ipynb": [
+        backprop, moons_setup, moons_loss, digits_setup, train_digits,
+        "optimizer = SGD(model.parameters(), lr=linear_decay(1.0, 0.1, 100))",
+    ],
 }
 
 
 @pytest.mark.parametrize("name", sorted(MIRRORED))
 def test_mirrored_code_is_in_the_notebook(name: str) -> None:
     code = notebook_code(name)
-    for fn in MIRRORED[name]:
-        assert inspect.getsource(fn) in code, f"{fn.__name__} here differs from its copy in notebooks/{name}"
-    if name == "03_derivatives.ipynb":
-        assert "hs = [10 ** (-k / 4) for k in range(4, 53)]" in code
+    for item in MIRRORED[name]:
+        text = item if isinstance(item, str) else inspect.getsource(item)
+        assert text in code, f"this code differs from its copy in notebooks/{name}:\n{text}"
