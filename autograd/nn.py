@@ -427,13 +427,11 @@ class Neuron(Module):
 
     def __call__(self, x: Any) -> Value:
         xs = _lift_inputs(x, len(self.w), repr(self))
-        xs.append(Value(1.0, "1"))  # the bias's input
-        return self._forward(xs)
+        return self._forward((*xs, Value(1.0, "1")))  # 1 is the bias's input
 
-    def _forward(self, xs1: list[Value]) -> Value:
+    def _forward(self, xs1: tuple[Value, ...]) -> Value:
         """``xs1`` is the inputs followed by the constant 1 that multiplies the bias."""
-        w = [*self.w, self.b]
-        out = dot(w, xs1)
+        out = dot((*self.w, self.b), xs1)  # tuples: the engine keeps them as the node's children
         scope = self._scope
         out._scope = scope
         act = self._act
@@ -479,7 +477,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def _forward(self, xs: list[Value]) -> list[Value]:
-        xs1 = [*xs, Value(1.0)]
+        xs1 = (*xs, Value(1.0))  # one constant 1 for every neuron's bias
         return [n._forward(xs1) for n in self.neurons]
 
     def __repr__(self) -> str:
