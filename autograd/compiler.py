@@ -1128,8 +1128,8 @@ class CompiledStep:
         except ImportError:
             raise ImportError("fit(compiled=True) needs numpy: pip install 'scalar-autograd[numpy]'") from None
         params = list(model.parameters())
-        X = np.asarray([[float(v) for v in x] if isinstance(x, (list, tuple)) else float(x) for x in Xb])
-        xarg = X if X.ndim == 1 else X.T  # one array of shape (B,) per feature
+        X = np.asarray([_plain(x) for x in Xb], dtype=float)
+        xarg = np.moveaxis(X, 0, -1)  # the batch last: one array of shape (B,) per feature
         keys = [_to_float(t.data if isinstance(t, Value) else t) for t in yb]
         firsts = dict(zip(keys, yb))  # each label's first object, as loss_fn will see it
         static = len(set(self._fns) | set(firsts)) <= self.max_label_traces and "y" not in self._fns
@@ -1197,3 +1197,9 @@ class CompiledStep:
 
 
 builtins_max = max
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_plain(e) for e in x]
+    return x.data if isinstance(x, Value) else x

@@ -144,6 +144,7 @@ def fit(
     shuffle: bool = True,
     threshold: float = 0.0,
     step: BatchStep = loss_and_grad,
+    compiled: bool = False,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return a ``History``.
 
@@ -153,8 +154,17 @@ def fit(
     ``batch_size=None`` trains on the whole set at once. Batches are shuffled
     with ``seed``, so the same seeds give the same weights and history.
     A tqdm bar shows the loss and accuracy (``progress=False`` hides it).
+    ``compiled=True`` trains on the compiled tape, batched with numpy
+    (``autograd.compiler.CompiledStep``; docs/compile.md).
     """
     from tqdm import tqdm
+
+    if compiled:
+        if step is not loss_and_grad:
+            raise ValueError("pass either step= or compiled=True, not both")
+        from .compiler import CompiledStep
+
+        step = CompiledStep()
 
     _check_data(X, y, "fit")
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:

@@ -555,33 +555,40 @@ def test_scalar_path_works_without_numpy() -> None:
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
-def test_compiled_step_trains_like_the_engine() -> None:
+def test_fit_compiled_trains_like_the_engine() -> None:
     from autograd.train import fit
 
     X, y = make_moons(60, noise=0.1, seed=0)
     y = [2 * t - 1 for t in y]
     plain, fast = nn.MLP(2, [8, 1], seed=5), nn.MLP(2, [8, 1], seed=5)
     h1 = fit(plain, nn.hinge_loss, X, y, epochs=4, batch_size=16, progress=False)
-    h2 = fit(fast, nn.hinge_loss, X, y, epochs=4, batch_size=16, progress=False, step=CompiledStep())
+    h2 = fit(fast, nn.hinge_loss, X, y, epochs=4, batch_size=16, progress=False, compiled=True)
     assert all(close(a, b, 1e3) for a, b in zip(h1.loss, h2.loss))
     assert h1.train_acc == h2.train_acc
     assert all(close(p.data, q.data, 1e3) for p, q in zip(plain.parameters(), fast.parameters()))
 
 
-def test_compiled_step_multiclass_and_regression_targets() -> None:
+def test_fit_compiled_multiclass_and_regression_targets() -> None:
     from autograd.train import fit
 
     X = [[0.1 * i, 0.05 * (i % 7)] for i in range(40)]
     labels = [i % 3 for i in range(40)]
     plain, fast = nn.MLP(2, [6, 3], seed=2), nn.MLP(2, [6, 3], seed=2)
     h1 = fit(plain, nn.cross_entropy, X, labels, epochs=3, batch_size=10, progress=False)
-    h2 = fit(fast, nn.cross_entropy, X, labels, epochs=3, batch_size=10, progress=False, step=CompiledStep())
+    h2 = fit(fast, nn.cross_entropy, X, labels, epochs=3, batch_size=10, progress=False, compiled=True)
     assert all(close(a, b, 1e3) for a, b in zip(h1.loss, h2.loss)) and h1.train_acc == h2.train_acc
     targets = [0.3 * i - 2.0 for i in range(40)]  # 40 distinct values: the targets are inputs
     plain, fast = nn.MLP(2, [6, 1], seed=2), nn.MLP(2, [6, 1], seed=2)
     h1 = fit(plain, nn.mse_loss, X, targets, epochs=3, batch_size=40, progress=False)
-    h2 = fit(fast, nn.mse_loss, X, targets, epochs=3, batch_size=40, progress=False, step=CompiledStep())
+    h2 = fit(fast, nn.mse_loss, X, targets, epochs=3, batch_size=40, progress=False, compiled=True)
     assert all(close(a, b, 1e3) for a, b in zip(h1.loss, h2.loss))
+
+
+def test_fit_takes_compiled_or_a_step_not_both() -> None:
+    from autograd.train import fit
+
+    with pytest.raises(ValueError, match="not both"):
+        fit(nn.MLP(2, [1]), nn.mse_loss, [[0.0, 1.0]], [1.0], progress=False, compiled=True, step=CompiledStep())
 
 
 def test_compiled_step_refuses_a_loss_that_is_not_a_mean_over_examples() -> None:
@@ -592,4 +599,4 @@ def test_compiled_step_refuses_a_loss_that_is_not_a_mean_over_examples() -> None
     model = nn.MLP(2, [3, 1], seed=0)
     summed = lambda outs, ys: nn.hinge_loss(outs, ys, reduction="sum")
     with pytest.raises(ValueError, match="mean over the batch"):
-        fit(model, summed, X, y, epochs=1, progress=False, step=CompiledStep())
+        fit(model, summed, X, y, epochs=1, progress=False, compiled=True)
