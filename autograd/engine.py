@@ -820,6 +820,47 @@ def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
     return out
 
 
+def dots(rows: Iterable[Sequence[Operand]], x: Sequence[Operand]) -> list[Value]:
+    """``[dot(row, x) for row in rows]``: a layer's neurons, one dot node each.
+
+    The same nodes as that list, but ``x`` is checked and read once for all
+    rows (plain numbers in it become one leaf that every row shares).
+    """
+    out: list[Value] = _dots(rows, x)
+    return out
+
+
+# ops.dot's forward, compiled like its make() but with the checks and data of x shared.
+_dots = _exec(
+    f"""def dots(rows, x):
+    k1 = tuple(x)
+    if not all(map(isinstance, k1, _VALUES)):
+        k1 = _lift_all(k1)
+    xs1 = [c.data for c in k1]
+    outs = []
+    for row in rows:
+        k0 = tuple(row)
+        if not all(map(isinstance, k0, _VALUES)):
+            k0 = _lift_all(k0)
+        if len(k0) != len(k1):
+            _length_mismatch(_op_dot, k0, k1)
+        xs0 = [c.data for c in k0]
+        out = _new(Value)
+        out.data = {ops.dot.fwd_src}
+        out.grad = 0.0
+        if _SLOW:
+            out = _finish_slow(out, _op_dot, k0, k1)
+        else:
+            out._op = _op_dot
+            out._a = k0
+            out._b = k1
+        outs.append(out)
+    return outs
+""",
+    "dots",
+)
+
+
 def logsumexp(values: Iterable[Operand]) -> Value:
     """One node for ``log(sum(exp(v)))``, stable for any magnitude."""
     vals = list(values)
