@@ -253,7 +253,7 @@ def plot_decision_boundary(
     path: str,
     X_test: Sequence[Sequence[float]] | None = None,
     y_test: Sequence[Any] | None = None,
-    resolution: int = 70,
+    resolution: int = 60,
     title: str = "decision boundary",
     threshold: float = 0.0,
 ) -> None:
@@ -272,13 +272,25 @@ def plot_decision_boundary(
     gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
     gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
     with no_grad():
-        grid = [[predict(model([a, b]), threshold) for a in gx] for b in gy]
-    k = 1 + max(max(_class_of(t) for t in [*y, *(y_test or [])]), max(max(r) for r in grid))
+        outs = [[model([a, b]) for a in gx] for b in gy]
+    binary = not isinstance(outs[0][0], (list, tuple))
+    # One output: the score itself, so the boundary (score = threshold) is interpolated smoothly.
+    grid = [[float(o) - threshold if binary else predict(o) for o in row] for row in outs]
+    k = 2 if binary else 1 + max(max(_class_of(t) for t in [*y, *(y_test or [])]), int(max(map(max, grid))))
     fig = Figure(figsize=(5.5, 5), layout="constrained")
     ax = fig.subplots()
     cmap = "coolwarm" if k <= 2 else "tab10"
-    levels = [c - 0.5 for c in range(k + 1)]
-    ax.contourf(gx, gy, grid, levels=levels, cmap=cmap, alpha=0.35, vmin=0, vmax=max(k - 1, 1))
+    if binary:
+        import matplotlib
+
+        colors = matplotlib.colormaps[cmap]
+        lo, hi = min(map(min, grid)), max(map(max, grid))
+        levels = [min(lo, 0.0) - 1.0, 0.0, max(hi, 0.0) + 1.0]
+        ax.contourf(gx, gy, grid, levels=levels, colors=[colors(0.0), colors(1.0)], alpha=0.3)
+        ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=0.8)
+    else:
+        levels = [c - 0.5 for c in range(k + 1)]
+        ax.contourf(gx, gy, grid, levels=levels, cmap=cmap, alpha=0.35, vmin=0, vmax=k - 1)
     ax.scatter(xs[: len(X)], ys[: len(X)], c=[_class_of(t) for t in y], cmap=cmap, vmin=0,
                vmax=max(k - 1, 1), s=18, edgecolors="k", linewidths=0.4, label="train")  # fmt: skip
     if X_test:
