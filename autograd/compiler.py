@@ -153,6 +153,8 @@ def _emit_call(name: str) -> Callable[..., _Ex]:
         xs = [_arg(a) for a in args]
         if all(_is_const(a) for a in xs):
             return _lit(fn(*[_value(a) for a in xs]))
+        if name in _INLINE:
+            return _INLINE[name](*xs)
         if name == "where" and not isinstance(xs[0], list) and xs[0].const is not None:
             return xs[1] if xs[0].const else xs[2]  # type: ignore[no-any-return]
         if name == "pow" and _is_num(xs[1].const) and xs[1].const == 1.0:
@@ -162,6 +164,25 @@ def _emit_call(name: str) -> Callable[..., _Ex]:
 
     return call
 
+
+def _inline_fsum(xs: list[_Ex]) -> _Ex:
+    total = _lit(0.0)
+    for x in xs:
+        total = _binop(total, x, "+")
+    return total
+
+
+def _inline_dot(ws: list[_Ex], xs: list[_Ex]) -> _Ex:
+    total = _lit(0.0)
+    for w, x in zip(ws, xs):
+        total = _binop(total, _binop(w, x, "*"), "+")
+    return total
+
+
+_INLINE: dict[str, Callable[..., _Ex]] = {"fsum": _inline_fsum, "dot": _inline_dot}
+"""The emitter's own ``fsum`` and ``dot``: written out as the float namespace computes them
+(``0.0 + x0 + x1 ...``, left to right, so the same floats), which reads as a neuron's
+weighted sum and runs faster than a call."""
 
 _FOLD = SimpleNamespace(**{name: _emit_call(name) for name in ops.NAMESPACE_FUNCTIONS})
 
@@ -589,7 +610,7 @@ class _Writer:
         return _Ex(self.g[v], vec=self.vec.get(v, False))
 
     def emit(self, line: str) -> None:
-        self.lines.append("    " + line)
+        self.lines += _wrap_stmt(line)
 
     # ---- forward ---------------------------------------------------------
     def forward_expr(self, v: Value) -> _Ex:
@@ -851,7 +872,7 @@ class _Writer:
                 self.fused_backward(units[k], *mats[k])
             else:
                 self.backward_node(units[k][0])
-        self.lines.append("    " + self.result())
+        self.emit(self.result())
         return self.signature() + "\n" + "\n".join(self.lines) + "\n"
 
 
@@ -886,6 +907,52 @@ def _struct_src(key: Key, it: Iterator[str]) -> str:
     if is_tuple:
         return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
     return "[" + ", ".join(items) + "]"
+
+
+def _wrap_stmt(stmt: str, indent: str = "    ", width: int = 100) -> list[str]:
+    """One generated statement as lines of at most ``width`` where it can be broken:
+    inside brackets, after a comma or before a ``+``/``-`` (a long sum is put in brackets)."""
+    if len(indent) + len(stmt) <= width or any(c in stmt for c in "#'\""):
+        return [indent + stmt]
+    head, eq, rhs = stmt.partition(" = ")
+    if eq and _breaks(rhs, 0):
+        stmt = f"{head} = ({rhs})"
+    pieces: list[str] = []
+    depth, start, i = 0, 0, 0
+    while i < len(stmt):
+        ch = stmt[i]
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif depth and stmt.startswith(", ", i):
+            pieces.append(stmt[start : i + 1])
+            start = i = i + 2
+            continue
+        elif depth and (stmt.startswith(" + ", i) or stmt.startswith(" - ", i)):
+            pieces.append(stmt[start:i])
+            start, i = i + 1, i + 3
+            continue
+        i += 1
+    pieces.append(stmt[start:])
+    lines, cur = [], indent + pieces[0]
+    for piece in pieces[1:]:
+        if len(cur) + 1 + len(piece) > width:
+            lines.append(cur)
+            cur = indent * 3 + piece
+        else:
+            cur += " " + piece
+    return [*lines, cur]
+
+
+def _breaks(text: str, at_depth: int) -> bool:
+    """Whether ``text`` has a binary + or - at bracket depth ``at_depth``."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += (ch in "([") - (ch in ")]")
+        if depth == at_depth and (text.startswith(" + ", i) or text.startswith(" - ", i)):
+            return True
+    return False
 
 
 def _wrap(items: Sequence[str], indent: str, width: int = 100) -> str:

@@ -61,7 +61,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="few repeats: only checks that everything runs")
     args = ap.parse_args()
-    reps = 1 if args.quick else 7
+    reps = 1 if args.quick else 11
     X, y = make_moons(100, noise=0.1, seed=0)
     weights = init_weights(2, [16, 16, 1])
     results: dict[str, float] = {}

@@ -102,9 +102,11 @@ def test_labels_become_unique_identifiers() -> None:
 def test_argument_names_and_nn_scopes_name_the_inputs() -> None:
     model = nn.MLP(2, [2, 1], seed=0)
     c = autograd.compile(lambda params, x: model(x), argnums=0).trace(model.parameters(), [0.5, -0.5])
-    src = c.source
-    assert src.startswith("def f(\n") and "L0_N0_w0, L0_N0_w1, L0_N0_b" in src and "x_0, x_1" in src
+    src = " ".join(c.source.split())
+    assert src.startswith("def f( L0_N0_w0, L0_N0_w1, L0_N0_b, L0_N1_w0,") and "L1_N0_b, x_0, x_1, ):" in src
+    assert "L0_N0_dot = 0.0 + L0_N0_w0 * x_0 + L0_N0_w1 * x_1 + L0_N0_b" in src  # a neuron's weighted sum
     assert "L0_N0_relu = relu(L0_N0_dot)" in src
+    assert max(len(line) for line in c.source.splitlines()) <= 100
 
 
 def test_source_is_deterministic() -> None:
