@@ -256,6 +256,14 @@ def test_nb3_partial_derivatives_agree(point: tuple[float, float]) -> None:
     assert numerical_grad(f2, list(point)) == pytest.approx(list(by_hand), abs=1e-6)
 
 
+def test_nb3_numerical_grad_is_central_with_h_1e_6() -> None:
+    """'numerical_grad uses the central difference with h = 1e-6 * max(1, |x|)'."""
+    assert inspect.signature(numerical_grad).parameters["eps"].default == 1e-6
+    x = 2.5
+    h = 1e-6 * max(1.0, abs(x))
+    assert numerical_grad(math.exp, x) == ((math.exp(x + h) - math.exp(x - h)) / ((x + h) - (x - h)))
+
+
 def test_nb3_partial_derivatives_by_central_difference() -> None:
     assert central_diff(lambda x0: f2(x0, 4.0), 3.0, 1e-4) == pytest.approx(6.0, abs=1e-9)
     assert central_diff(lambda x1: f2(3.0, x1), 4.0, 1e-4) == pytest.approx(8.0, abs=1e-9)
