@@ -255,11 +255,11 @@ def _walk(prefix: str, obj: Any, seen: set[int]) -> Iterator[tuple[str, Value | 
                 yield from _walk(f"{prefix}.{key}" if prefix else key, val, seen)
         return
     if isinstance(obj, (list, tuple)):
-        if obj and all(isinstance(v, Value) for v in obj):
-            leaves = [v for v in obj if v._op is None and id(v) not in seen]
-            if len(leaves) == len(obj):
-                seen.update(id(v) for v in leaves)
-                yield prefix, list(leaves)
+        if obj and all(isinstance(v, Value) and v._op is None for v in obj):
+            ids = [id(v) for v in obj]
+            if len(set(ids)) == len(ids) and not any(i in seen for i in ids):  # each new, once
+                seen.update(ids)
+                yield prefix, list(obj)
                 return
         for i, v in enumerate(obj):
             yield from _walk(f"{prefix}.{i}" if prefix else str(i), v, seen)

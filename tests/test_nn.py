@@ -159,6 +159,9 @@ def test_micrograd_style_subclass_works():
     assert state["bs"] == [1.0, -1.0] and state["a"] == 2.0
     m(3.0).backward()
     assert m.a.grad == 3.0
+    m.again = [m.a, Value(5.0), Value(5.0)]  # a Value reachable twice counts once
+    m.twice = [m.bs[1]] * 2
+    assert [n for n, _ in m.named_parameters()][-2:] == ["again.1", "again.2"]
     m.zero_grad()
     assert m.a.grad == 0.0
 
