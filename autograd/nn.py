@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from . import ops
-from .engine import Value, _to_float, dot, logsumexp
+from .engine import Value, _to_float, dot, dots, logsumexp
 from .engine import sum as vsum
 
 __all__ = [
@@ -478,7 +478,19 @@ class Layer(Module):
 
     def _forward(self, xs: list[Value]) -> list[Value]:
         xs1 = (*xs, Value(1.0))  # one constant 1 for every neuron's bias
-        return [n._forward(xs1) for n in self.neurons]
+        neurons = self.neurons
+        # The same nodes as [n._forward(xs1) for n in neurons]; dots reads xs1 once for all.
+        zs = dots([(*n.w, n.b) for n in neurons], xs1)
+        outs = []
+        for n, z in zip(neurons, zs):
+            scope = n._scope
+            z._scope = scope
+            act = n._act
+            if act is not None:
+                z = act(z)
+                z._scope = scope
+            outs.append(z)
+        return outs
 
     def __repr__(self) -> str:
         acts = [n.activation for n in self.neurons]
