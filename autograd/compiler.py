@@ -17,6 +17,7 @@ docs/compile.md.
 from __future__ import annotations
 
 import ast
+import builtins
 import functools
 import inspect
 import keyword
@@ -358,10 +359,7 @@ def _count(key: Key) -> int:
     if key == 0:
         return 1
     sub = key[1]
-    return sub if isinstance(sub, int) else builtins_sum(_count(k) for k in sub)
-
-
-builtins_sum = sum
+    return sub if isinstance(sub, int) else sum(_count(k) for k in sub)
 
 
 def _sanitize(label: str) -> str:
@@ -631,7 +629,7 @@ class _Writer:
 
     def guard_line(self, i: int, event: Event) -> None:
         kind, args, result = event
-        refs = [self.ref(a) if isinstance(a, Value) else _arg(a) if _is_real(a) else a for a in args]
+        refs = [self.ref(a) if isinstance(a, Value) else _number(a) for a in args]
         vec = any(isinstance(r, _Ex) and r.vec for r in refs)
         pre = "N." if vec else ""
         if kind in _CMP:
@@ -891,8 +889,14 @@ _DOT_IS_PRODUCT = (
 """The dot rule is the product rule (d/dw = x, d/dx = w): a matrix product evaluates it for a layer."""
 
 
-def _is_real(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
+def _number(x: Any) -> Any:
+    """A literal for a number in a guard (an int, a numpy scalar); anything else as it is."""
+    if isinstance(x, str):
+        return x
+    try:
+        return _lit(_to_float(x))
+    except TypeError:
+        return x
 
 
 def _tuple_src(items: Sequence[str]) -> str:
@@ -968,13 +972,11 @@ def _wrap(items: Sequence[str], indent: str, width: int = 100) -> str:
 
 
 def _exec(src: str, name: str, globals_: dict[str, Any], tag: str) -> Callable[..., Any]:
-    code = builtins_compile(src, f"<autograd.compile:{tag}>", "exec")
+    code = builtins.compile(src, f"<autograd.compile:{tag}>", "exec")
     scope: dict[str, Any] = {}
     exec(code, dict(globals_), scope)
     return scope[name]  # type: ignore[no-any-return]
 
-
-builtins_compile = compile
 
 
 # --------------------------------------------------------------------------
@@ -1250,7 +1252,7 @@ class CompiledStep:
     ) -> None:  # fmt: skip
         ref = loss_fn([model(x) for x in Xb], list(yb))
         ref_grads = engine.gradients(ref, params)
-        scale = 1.0 + builtins_max([abs(g) for g in ref_grads], default=0.0)
+        scale = 1.0 + max([abs(g) for g in ref_grads], default=0.0)
         if abs(loss - ref.data) > 1e-9 * (1.0 + abs(ref.data)) or any(
             abs(a - b) > 1e-9 * scale for a, b in zip(grads, ref_grads)
         ):
@@ -1262,8 +1264,6 @@ class CompiledStep:
             )
         self._checked = True
 
-
-builtins_max = max
 
 
 def _plain(x: Any) -> Any:

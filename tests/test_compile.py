@@ -445,6 +445,12 @@ def test_comparisons_between_nodes_and_reflected_comparisons_are_guarded() -> No
     assert c.n_traces == 2
 
 
+def test_guards_against_ints_and_numpy_scalars() -> None:
+    c = autograd.compile(lambda x: x * 2 if x > np.int64(0) else x)
+    assert c(1.0) == (2.0, (2.0,)) and c(-1.0) == (-1.0, (1.0,))
+    assert c.guards == ["if x > 0.0: raise GuardFailed(0)"]
+
+
 def test_float_and_format_are_guards_on_the_value() -> None:
     seen: list[str] = []
 
