@@ -53,6 +53,19 @@ def test_neuron_weighted_sum_is_one_fused_dot_node_tagged_with_its_scope():
     assert all(p._scope == "L2.N7" for p in n.parameters())
 
 
+def test_mlp_nodes_are_tagged_by_layer_and_neuron_and_match_the_neurons():
+    model = nn.MLP(2, [3, 2], seed=0, activation="tanh")
+    x = [0.5, -0.5]
+    outs = model(x)
+    assert [o._scope for o in outs] == ["L1.N0", "L1.N1"] and all(o.op == "dot" for o in outs)
+    hidden = [c for c in outs[0].children() if c.op == "tanh"]
+    assert sorted(h._scope for h in hidden) == ["L0.N0", "L0.N1", "L0.N2"]
+    assert all(h.children()[0].op == "dot" and h.children()[0]._scope == h._scope for h in hidden)
+    for h in hidden:
+        j = int(h._scope[-1])
+        assert h.data == model.layers[0].neurons[j](x).data
+
+
 @pytest.mark.parametrize(
     ("kwargs", "op"),
     [({}, "ReLU"), ({"nonlin": False}, "dot"), ({"activation": "sigmoid"}, "sigmoid"),
