@@ -596,6 +596,7 @@ class _Writer:
         self.wrt = wrt
         self.g: dict[Value, str] = {}
         self.lines: list[str] = []
+        self.guards: list[tuple[str, str]] = []  # (statement, what it checks)
 
     # ---- references ------------------------------------------------------
     def ref(self, v: Value) -> _Ex:
@@ -649,7 +650,8 @@ class _Writer:
             test = f"not N.all_true({cond})" if holds else f"N.any_true({cond})"
         else:
             test = f"not {cond}" if holds else cond
-        self.emit(f"if {test}: raise GuardFailed({i})")
+        self.guards.append((f"if {test}: raise GuardFailed({i})", f"`{cond}`, {holds} when traced"))
+        self.emit(self.guards[-1][0])
 
     # ---- backward --------------------------------------------------------
     def edges(self, v: Value) -> list[tuple[Value, _Ex]]:
@@ -992,7 +994,9 @@ class _Tape:
         self.chosen = chosen
         self.single = single
         self.wrt = [c for c, k in zip(chosen, tr.key) for _ in range(_count(k))]
-        self.source = _Writer(tr, chosen, single, None).write()
+        writer = _Writer(tr, chosen, single, None)
+        self.source = writer.write()
+        self.guards = writer.guards
         self.scalar = _exec(self.source, tr.fname, _SCALAR_GLOBALS, tr.fname)
         self._batched: dict[tuple[bool, ...], tuple[str, Callable[..., Any]]] = {}
 
@@ -1078,7 +1082,7 @@ class Compiled:
             except GuardFailed as e:
                 raise RuntimeError(
                     f"compile: {tape.trace.fname} took another path when replayed on the inputs it was "
-                    f"just traced with (guard {self._guard_text(tape, e)}); is it deterministic?"
+                    f"just traced with (the guard {self._guard_text(tape, e)}); is it deterministic?"
                 ) from None
         mask = tuple(type(a) is not float for a in flat)
         for tape in list(tapes):
@@ -1092,18 +1096,15 @@ class Compiled:
         except GuardFailed as e:
             raise ValueError(
                 f"compile: the examples of this batch take different paths through {tape.trace.fname}'s "
-                f"value-dependent control flow (guard {self._guard_text(tape, e)} holds for some and not "
-                "others). A batch must follow one path: call it per example, or use branch-free ops "
+                f"value-dependent control flow (the guard {self._guard_text(tape, e)}, holds for some "
+                "examples and not others). A batch must follow one path: call it per example, or use branch-free ops "
                 "(maximum, relu, ...) instead of if/else on values."
             ) from None
 
     @staticmethod
     def _guard_text(tape: _Tape, e: GuardFailed) -> str:
         i = e.args[0] if e.args else 0
-        for line in tape.source.splitlines():
-            if line.strip().endswith(f"raise GuardFailed({i})"):
-                return repr(line.strip().split(":")[0].removeprefix("if "))
-        return f"#{i}"
+        return tape.guards[i][1] if 0 <= i < len(tape.guards) else f"#{i}"
 
     def _run_batched(self, tape: _Tape, flat: list[Any], mask: tuple[bool, ...], batch: int) -> tuple[Any, Any]:
         np = _np()
@@ -1143,7 +1144,7 @@ class Compiled:
         """The guards of the latest trace, as the conditions the generated code checks."""
         if self._last is None:
             return []
-        return [ln.strip() for ln in self._last.source.splitlines() if "raise GuardFailed" in ln]
+        return [statement for statement, _ in self._last.guards]
 
     def __repr__(self) -> str:
         state = f"{self.n_traces} trace(s)" if self.n_traces else "not traced yet"
