@@ -101,8 +101,12 @@ def measure(
 ) -> dict[str, list[dict[str, Any]]]:
     """Interleaved rounds. An engine that failed a measurement is not run again: the
     failures are deterministic (RecursionError), and its other numbers are from one run."""
-    data_json = json.dumps(mod.payload(quick))
     runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+    try:
+        data_json = json.dumps(mod.payload(quick))
+    except ImportError as exc:  # e.g. sklearn for the digits
+        print(f"  skipped: {exc}", file=log, flush=True)
+        return {e: [{"_error": f"failed: {type(exc).__name__} ({exc})"}] for e in engines}
     for r in range(rounds):
         for engine in engines:
             past = runs[engine]
