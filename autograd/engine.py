@@ -563,6 +563,7 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
     """
     order: list[Value] = []
     seen: set[Value] = set()  # membership only, never iterated
+    shared: set[int] = set()  # ids of reductions' input tuples already expanded; never iterated
     stack: list[Value | None] = [r for r in reversed(roots) if r._op is not None]
     push, pop, finish, mark, unseen = stack.append, stack.pop, order.append, seen.add, seen.__contains__
     while stack:
@@ -589,9 +590,17 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
                 push(c)
         else:  # a reduction: its inputs filtered at C speed, in children() order
             kids = v._a
-            if op.groups == 2:  # type: ignore[union-attr]  # pairs interleave, unless group 1 is all leaves
-                kids = _interleave(zip(kids, v._b)) if any(map(_node_op, kids)) else v._b
-            stack.extend(_filterfalse(unseen, filter(_node_op, kids)))
+            if op.groups == 2:  # type: ignore[union-attr]
+                if any(map(_node_op, kids)):  # pairs interleave
+                    stack.extend(_filterfalse(unseen, filter(_node_op, _interleave(zip(kids, v._b)))))
+                    kids = None
+                else:  # group 1 is all leaves (a neuron's weights)
+                    kids = v._b
+            # A tuple of inputs shared with a node expanded before (a layer's input) has
+            # every input finished already: in a DAG, none of them can be above that node.
+            if kids is not None and id(kids) not in shared:
+                shared.add(id(kids))  # the graph keeps the tuple alive, so its id stays its own
+                stack.extend(_filterfalse(unseen, filter(_node_op, kids)))
         if stack[-1] is None:  # no input left to visit: v is finished now
             pop()
             finish(pop())  # type: ignore[arg-type]
