@@ -502,16 +502,16 @@ def _indent(block: str) -> str:
 
 
 def _reduction_make_src(op: Primitive, key: str) -> str:
-    """Source of make(g0[, g1]) for a reduction. Each group becomes a tuple, checked by
-    one C-level isinstance pass (plain numbers are lifted only when that fails)."""
+    """Source of make(g0[, g1]) for a reduction. Each group becomes a tuple, and its data
+    are read in the same pass that checks its types (numbers are lifted only if that fails)."""
     ks = [f"k{i}" for i in range(op.groups)]
     lines = [f"def make({', '.join(f'g{i}' for i in range(op.groups))}):"]
     for i, k in enumerate(ks):
-        lines += [f"    {k} = tuple(g{i})", f"    if not all(map(isinstance, {k}, _VALUES)):",
-                  f"        {k} = _lift_all({k})"]  # fmt: skip
+        lines += [f"    {k} = tuple(g{i})", f"    xs{i} = [c.data for c in {k} if type(c) in _VALUE_TYPES]",
+                  f"    if len(xs{i}) != len({k}):", f"        {k} = _lift_all({k})",
+                  f"        xs{i} = [c.data for c in {k}]"]  # fmt: skip
     if op.groups == 2:
         lines += ["    if len(k0) != len(k1):", f"        _length_mismatch({key}, k0, k1)"]
-    lines += [f"    xs{i} = [c.data for c in {k}]" for i, k in enumerate(ks)]
     b = "k1" if op.groups == 2 else "None"
     lines += ["    out = _new(Value)", f"    out.data = {op.fwd_src}", "    out.grad = 0.0",
               "    if _SLOW:", f"        return _finish_slow(out, {key}, k0, {b})",
@@ -519,8 +519,15 @@ def _reduction_make_src(op: Primitive, key: str) -> str:
     return "\n".join(lines)
 
 
+_VALUE_TYPES: set[type] = {Value}
+"""Value and the subclasses of it met so far: an exact type check, membership only."""
+
+
 def _lift_all(group: tuple[Any, ...]) -> tuple[Value, ...]:
-    return tuple(v if isinstance(v, Value) else _lift(v) for v in group)
+    """Lift the plain numbers of a group; remember the Value subclasses in it."""
+    out = tuple(v if isinstance(v, Value) else _lift(v) for v in group)
+    _VALUE_TYPES.update(map(type, out))
+    return out
 
 
 def _length_mismatch(op: Primitive, a: tuple[Value, ...], b: tuple[Value, ...]) -> None:
@@ -532,7 +539,7 @@ def _make_reduction(op: Primitive, groups: Sequence[Iterable[Operand]]) -> Value
 
 
 _GEN.update(Value=Value, _new=object.__new__, _lift=_lift, _finish_slow=_finish_slow,
-            _VALUES=itertools.repeat(Value), _lift_all=_lift_all, _length_mismatch=_length_mismatch)  # fmt: skip
+            _VALUE_TYPES=_VALUE_TYPES, _lift_all=_lift_all, _length_mismatch=_length_mismatch)  # fmt: skip
 for _op in ops.REGISTRY.values():
     _compile(_op)
 ops._on_register.append(_compile)
@@ -843,17 +850,19 @@ def dots(rows: Iterable[Sequence[Operand]], x: Sequence[Operand]) -> list[Value]
 _dots = _exec(
     f"""def dots(rows, x):
     k1 = tuple(x)
-    if not all(map(isinstance, k1, _VALUES)):
+    xs1 = [c.data for c in k1 if type(c) in _VALUE_TYPES]
+    if len(xs1) != len(k1):
         k1 = _lift_all(k1)
-    xs1 = [c.data for c in k1]
+        xs1 = [c.data for c in k1]
     outs = []
     for row in rows:
         k0 = tuple(row)
-        if not all(map(isinstance, k0, _VALUES)):
+        xs0 = [c.data for c in k0 if type(c) in _VALUE_TYPES]
+        if len(xs0) != len(k0):
             k0 = _lift_all(k0)
+            xs0 = [c.data for c in k0]
         if len(k0) != len(k1):
             _length_mismatch(_op_dot, k0, k1)
-        xs0 = [c.data for c in k0]
         out = _new(Value)
         out.data = {ops.dot.fwd_src}
         out.grad = 0.0

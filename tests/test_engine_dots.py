@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 
 import pytest
 
@@ -59,3 +60,20 @@ def test_dots_respects_no_grad_and_detect_anomaly() -> None:
         dots([[Value(math.inf), Value(1.0)]], [Value(0.0), Value(1.0)])
     out = dots(rows, x)[0]
     assert topological_order([out])[0] is out
+
+
+class _Sub(Value):
+    __slots__ = ()
+
+
+class _HasData:
+    data = 1.0
+
+
+@pytest.mark.parametrize("make", [lambda a, b: dot(a, b), lambda a, b: dots([a], b)[0]])
+def test_reductions_take_value_subclasses_and_refuse_lookalikes(make: Callable[..., Value]) -> None:
+    for _ in range(2):  # the first call meets the subclass, the second takes the fast path
+        out = make([_Sub(2.0), Value(1.0)], [3.0, _Sub(4.0)])
+        assert out.data == 10.0 and isinstance(out.children()[0], _Sub)
+    with pytest.raises(TypeError, match="_HasData"):
+        make([_HasData()], [Value(1.0)])
