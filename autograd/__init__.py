@@ -2,6 +2,7 @@
 
 from ._hips import warn_if_hips_autograd_installed
 from .check import GradcheckError, gradcheck, numerical_grad
+from .compiler import compile
 from .engine import (
     Value,
     clamp,
@@ -28,7 +29,6 @@ from .engine import (
     sum,
     tanh,
 )
-from .compiler import compile
 from .functional import grad, hessian, jacobian, value_and_grad
 from .ops import Primitive, defop, primitive
 from .viz import draw_dot

@@ -9,6 +9,7 @@ written here. Semantics: docs/semantics.md.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import linecache
 import math
@@ -354,8 +355,6 @@ class _Mode:
         _close_context(self._var, self._tokens.pop())
 
     def __call__(self, func: F) -> F:
-        import functools
-
         mode = type(self)
 
         @functools.wraps(func)
@@ -534,15 +533,12 @@ def _length_mismatch(op: Primitive, a: tuple[Value, ...], b: tuple[Value, ...]) 
     raise ValueError(f"{op.name} needs two sequences of one length, got {len(a)} and {len(b)}")
 
 
-def _make_reduction(op: Primitive, groups: Sequence[Iterable[Operand]]) -> Value:
-    return op.make(*groups)  # type: ignore[no-any-return]
-
-
 _GEN.update(Value=Value, _new=object.__new__, _lift=_lift, _finish_slow=_finish_slow,
             _VALUE_TYPES=_VALUE_TYPES, _lift_all=_lift_all, _length_mismatch=_length_mismatch)  # fmt: skip
 for _op in ops.REGISTRY.values():
     _compile(_op)
 ops._on_register.append(_compile)
+
 
 def _maker(op: Primitive) -> Callable[..., Value]:
     return op.make
