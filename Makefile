@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 ORACLES ?= $(if $(CI),1,0)
 export ORACLES
 
-.PHONY: demo test lint typecheck pytest notebooks nox bench oracles clean
+.PHONY: demo test lint typecheck pytest nox bench oracles clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ endif
 demo: $(VENV)/.installed
 	$(VENV)/bin/autograd demo
 
-test: lint typecheck pytest nox
+test: lint typecheck nox pytest
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check autograd tests benchmarks noxfile.py
@@ -32,9 +32,9 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(PY) -m mypy
 
+# The tests and the notebooks (executed by nbmake) in one run.
 pytest: oracles
-	$(PY) -m pytest -q -p no:cacheprovider tests
-	$(PY) -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=120 notebooks
+	$(PY) -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=120 tests notebooks
 
 # The core tests under every other Python among 3.10 to 3.13 that is installed.
 nox: $(VENV)/.installed
