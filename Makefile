@@ -43,6 +43,7 @@ nox: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) -m pip install -q micrograd==0.1.0
 	$(PY) benchmarks/run.py
+	$(PY) benchmarks/compiled.py
 
 clean:
 	rm -rf $(VENV) .nox .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -84,3 +84,12 @@ def test_a_worker_crash_becomes_a_failure_row() -> None:
     run = _load("run")
     result = run.run_worker("no_such_workload", "autograd", "{}", timeout=120)
     assert result["_error"].startswith("failed: ModuleNotFoundError")
+
+
+def test_compiled_tape_benchmark_runs() -> None:
+    if importlib.util.find_spec("micrograd") is None or importlib.util.find_spec("numpy") is None:
+        pytest.skip("benchmarks/compiled.py compares against micrograd and needs numpy; `make bench` installs them")
+    run = subprocess.run([sys.executable, os.path.join(BENCH, "compiled.py"), "--quick"],
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "batched numpy replay" in run.stdout and "faster than the engine" in run.stdout
