@@ -500,21 +500,29 @@ def _indent(block: str) -> str:
     return "".join("    " + line + "\n" for line in block.splitlines())
 
 
-def _reduction_make_src(op: Primitive, key: str) -> str:
-    """Source of make(g0[, g1]) for a reduction. Each group becomes a tuple, and its data
-    are read in the same pass that checks its types (numbers are lifted only if that fails)."""
-    ks = [f"k{i}" for i in range(op.groups)]
-    lines = [f"def make({', '.join(f'g{i}' for i in range(op.groups))}):"]
-    for i, k in enumerate(ks):
-        lines += [f"    {k} = tuple(g{i})", f"    xs{i} = [c.data for c in {k} if type(c) in _VALUE_TYPES]",
-                  f"    if len(xs{i}) != len({k}):", f"        {k} = _lift_all({k})",
-                  f"        xs{i} = [c.data for c in {k}]"]  # fmt: skip
-    if op.groups == 2:
-        lines += ["    if len(k0) != len(k1):", f"        _length_mismatch({key}, k0, k1)"]
+def _group_lines(k: str, src: str, xs: str, pad: str) -> list[str]:
+    """A reduction's input group as a tuple ``k`` and its data ``xs``, read in the pass
+    that checks the types (plain numbers are lifted only when that pass fails)."""
+    return [f"{pad}{k} = tuple({src})", f"{pad}{xs} = [c.data for c in {k} if type(c) in _VALUE_TYPES]",
+            f"{pad}if len({xs}) != len({k}):", f"{pad}    {k} = _lift_all({k})",
+            f"{pad}    {xs} = [c.data for c in {k}]"]  # fmt: skip
+
+
+def _reduction_node_lines(op: Primitive, key: str, pad: str) -> list[str]:
+    """Check the groups' lengths, run the forward and link the node ``out`` (inputs k0[, k1])."""
     b = "k1" if op.groups == 2 else "None"
-    lines += ["    out = _new(Value)", f"    out.data = {op.fwd_src}", "    out.grad = 0.0",
-              "    if _SLOW:", f"        return _finish_slow(out, {key}, k0, {b})",
-              f"    out._op = {key}", "    out._a = k0", f"    out._b = {b}", "    return out\n"]  # fmt: skip
+    check = [f"{pad}if len(k0) != len(k1):", f"{pad}    _length_mismatch({key}, k0, k1)"] if op.groups == 2 else []
+    return [*check, f"{pad}out = _new(Value)", f"{pad}out.data = {op.fwd_src}", f"{pad}out.grad = 0.0",
+            f"{pad}if _SLOW:", f"{pad}    out = _finish_slow(out, {key}, k0, {b})", f"{pad}else:",
+            f"{pad}    out._op = {key}", f"{pad}    out._a = k0", f"{pad}    out._b = {b}"]  # fmt: skip
+
+
+def _reduction_make_src(op: Primitive, key: str) -> str:
+    """Source of make(g0[, g1]) for a reduction: one node over its input groups."""
+    lines = [f"def make({', '.join(f'g{i}' for i in range(op.groups))}):"]
+    for i in range(op.groups):
+        lines += _group_lines(f"k{i}", f"g{i}", f"xs{i}", "    ")
+    lines += [*_reduction_node_lines(op, key, "    "), "    return out\n"]
     return "\n".join(lines)
 
 
@@ -842,37 +850,14 @@ def dots(rows: Iterable[Sequence[Operand]], x: Sequence[Operand]) -> list[Value]
     return out
 
 
-# ops.dot's forward, compiled like its make() but with the checks and data of x shared.
+# ops.dot's make(), compiled for many rows over one shared x (checked and read once).
 _dots = _exec(
-    f"""def dots(rows, x):
-    k1 = tuple(x)
-    xs1 = [c.data for c in k1 if type(c) in _VALUE_TYPES]
-    if len(xs1) != len(k1):
-        k1 = _lift_all(k1)
-        xs1 = [c.data for c in k1]
-    outs = []
-    for row in rows:
-        k0 = tuple(row)
-        xs0 = [c.data for c in k0 if type(c) in _VALUE_TYPES]
-        if len(xs0) != len(k0):
-            k0 = _lift_all(k0)
-            xs0 = [c.data for c in k0]
-        if len(k0) != len(k1):
-            _length_mismatch(_op_dot, k0, k1)
-        out = _new(Value)
-        out.data = {ops.dot.fwd_src}
-        out.grad = 0.0
-        if _SLOW:
-            out = _finish_slow(out, _op_dot, k0, k1)
-        else:
-            out._op = _op_dot
-            out._a = k0
-            out._b = k1
-        outs.append(out)
-    return outs
-""",
+    "\n".join(["def dots(rows, x):", *_group_lines("k1", "x", "xs1", "    "), "    outs = []",
+               "    for row in rows:", *_group_lines("k0", "row", "xs0", "        "),
+               *_reduction_node_lines(ops.dot, "_op_dot", "        "), "        outs.append(out)",
+               "    return outs\n"]),
     "dots",
-)
+)  # fmt: skip
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
