@@ -452,7 +452,7 @@ def _forward_order(roots: Sequence[Value]) -> list[Value]:
 def _label_of(v: Value) -> str:
     """The name a Value suggests: its label, within its nn scope (``L0.N3.w1``, ``L0.N3.relu``)."""
     label = v.label
-    scope = getattr(v, "_scope", "")  # set by autograd.nn
+    scope = v.tag  # set by autograd.nn
     if v._op is None or label:
         return f"{scope}.{label}" if scope and label and v._op is None else label
     return f"{scope}.{v._op.name}" if scope else ""

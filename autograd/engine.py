@@ -58,7 +58,7 @@ _trace_hook: Callable[[str, tuple[Any, ...], Any], None] | None = None
 class Value:
     """One float in a computation graph, with the gradient that backward() finds."""
 
-    __slots__ = ("__weakref__", "_a", "_b", "_label", "_op", "_scope", "data", "grad")
+    __slots__ = ("__weakref__", "_a", "_b", "_label", "_op", "_tag", "data", "grad")
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
@@ -66,7 +66,7 @@ class Value:
     _a: Any  # first input, or the tuple of a reduction's inputs
     _b: Any  # second input, the op's constants, or a reduction's second group
     _label: str
-    _scope: str  # set by autograd.nn (e.g. "L1.N3"); diagrams group by it
+    _tag: str
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = _to_float(data)
@@ -88,6 +88,22 @@ class Value:
     @label.setter
     def label(self, text: str) -> None:
         self._label = text
+
+    @property
+    def tag(self) -> str:
+        """A free-form tag that groups nodes in diagrams ('' when unset).
+
+        autograd.nn tags a neuron's nodes with its place, e.g. "L1.N3";
+        draw_dot collapses big graphs by these tags, split at the dots.
+        """
+        try:
+            return self._tag
+        except AttributeError:
+            return ""
+
+    @tag.setter
+    def tag(self, text: str) -> None:
+        self._tag = text
 
     @property
     def is_leaf(self) -> bool:

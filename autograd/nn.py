@@ -46,7 +46,7 @@ class Parameter(Value):
     """A trainable leaf Value. ``requires_grad=False`` freezes it: optimizers skip it.
 
     A Parameter is a Value in every other way; diagrams can style it as a weight.
-    Copies and pickles keep ``requires_grad`` (and the diagram scope).
+    Copies and pickles keep ``requires_grad`` (and the diagram tag).
     """
 
     __slots__ = ("requires_grad",)
@@ -57,9 +57,8 @@ class Parameter(Value):
 
     def _state(self) -> dict[str, Any]:
         state: dict[str, Any] = {"requires_grad": self.requires_grad}
-        scope = getattr(self, "_scope", None)
-        if scope is not None:
-            state["_scope"] = scope
+        if self.tag:
+            state["tag"] = self.tag
         return state
 
     def __repr__(self) -> str:
@@ -411,15 +410,15 @@ class Neuron(Module):
 
     @property
     def scope(self) -> str:
-        """The tag put on this neuron's nodes and parameters (``_scope``), e.g. ``L0.N3``."""
+        """The tag put on this neuron's nodes and parameters (``Value.tag``), e.g. ``L0.N3``."""
         return self._scope
 
     @scope.setter
     def scope(self, tag: str) -> None:
         self._scope = tag
         for p in self.w:
-            p._scope = tag
-        self.b._scope = tag
+            p.tag = tag
+        self.b.tag = tag
 
     @property
     def nin(self) -> int:
@@ -433,12 +432,12 @@ class Neuron(Module):
         """``xs1`` is the inputs followed by the constant 1 that multiplies the bias."""
         out = dot((*self.w, self.b), xs1)  # tuples: the engine keeps them as the node's children
         scope = self._scope
-        out._scope = scope
+        out.tag = scope
         act = self._act
         if act is None:
             return out
         a: Value = act(out)
-        a._scope = scope
+        a.tag = scope
         return a
 
     def __getstate__(self) -> dict[str, Any]:
@@ -484,11 +483,11 @@ class Layer(Module):
         outs = []
         for n, z in zip(neurons, zs):
             scope = n._scope
-            z._scope = scope
+            z.tag = scope
             act = n._act
             if act is not None:
                 z = act(z)
-                z._scope = scope
+                z.tag = scope
             outs.append(z)
         return outs
 

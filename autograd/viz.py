@@ -9,7 +9,7 @@ grad(child) = sum over its out-edges of local x grad(parent).
 Rendering uses the system ``dot`` when it is on PATH, else the
 ``graphviz-pure`` binary (a normal dependency), run here directly because the
 graphviz package only ever calls ``dot``. Reads ``engine`` only; nn's scope
-tags (``Value._scope``, e.g. "L1.N3") are read duck-typed.
+tags (``Value.tag``, e.g. "L1.N3") are read duck-typed.
 Reading guide and options: docs/diagrams.md.
 """
 
@@ -333,7 +333,7 @@ def _plan(order: list[Value], kids: list[list[int]], max_nodes: int | None) -> t
     none: list[str | None] = [None] * n
     if max_nodes is None or n <= max_nodes:
         return none, "full"
-    tags: list[str | None] = [getattr(v, "_scope", None) or None for v in order]
+    tags: list[str | None] = [v.tag or None for v in order]
     depth = max((t.count(".") + 1 for t in tags if t), default=0)
     if depth == 0:
         return none, "truncated"

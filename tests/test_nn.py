@@ -22,11 +22,11 @@ from autograd.data import make_moons
 
 def test_parameter_is_a_value_and_carries_its_flag_through_copy_and_pickle():
     p = nn.Parameter(0.5, "w", requires_grad=False)
-    p._scope = "L0.N1"
+    p.tag = "L0.N1"
     assert isinstance(p, Value) and p.is_leaf and p.label == "w"
     for q in (copy.copy(p), copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
         assert type(q) is nn.Parameter and q is not p
-        assert (q.data, q.label, q.requires_grad, q._scope) == (0.5, "w", False, "L0.N1")
+        assert (q.data, q.label, q.requires_grad, q.tag) == (0.5, "w", False, "L0.N1")
     assert "requires_grad=False" in repr(p)
     y = p * 3.0
     y.backward()
@@ -41,28 +41,28 @@ def test_parameter_is_a_value_and_carries_its_flag_through_copy_and_pickle():
 def test_neuron_weighted_sum_is_one_fused_dot_node_tagged_with_its_scope():
     n = nn.Neuron(3, activation="tanh", seed=1, scope="L2.N7")
     out = n([0.5, -1.0, 2.0])
-    assert out.op == "tanh" and out._scope == "L2.N7"
+    assert out.op == "tanh" and out.tag == "L2.N7"
     (z,) = out.children()
-    assert z.op == "dot" and z._scope == "L2.N7"
+    assert z.op == "dot" and z.tag == "L2.N7"
     kids = z.children()  # the weights and bias, dotted with the inputs and 1
     assert len(kids) == 8
     assert all(any(k is p for k in kids) for p in n.parameters())
     assert sorted(k.data for k in kids if not isinstance(k, nn.Parameter)) == [-1.0, 0.5, 1.0, 2.0]
     expected = math.tanh(sum(w.data * x for w, x in zip(n.w, [0.5, -1.0, 2.0])) + n.b.data)
     assert out.data == pytest.approx(expected, abs=1e-15)
-    assert all(p._scope == "L2.N7" for p in n.parameters())
+    assert all(p.tag == "L2.N7" for p in n.parameters())
 
 
 def test_mlp_nodes_are_tagged_by_layer_and_neuron_and_match_the_neurons():
     model = nn.MLP(2, [3, 2], seed=0, activation="tanh")
     x = [0.5, -0.5]
     outs = model(x)
-    assert [o._scope for o in outs] == ["L1.N0", "L1.N1"] and all(o.op == "dot" for o in outs)
+    assert [o.tag for o in outs] == ["L1.N0", "L1.N1"] and all(o.op == "dot" for o in outs)
     hidden = [c for c in outs[0].children() if c.op == "tanh"]
-    assert sorted(h._scope for h in hidden) == ["L0.N0", "L0.N1", "L0.N2"]
-    assert all(h.children()[0].op == "dot" and h.children()[0]._scope == h._scope for h in hidden)
+    assert sorted(h.tag for h in hidden) == ["L0.N0", "L0.N1", "L0.N2"]
+    assert all(h.children()[0].op == "dot" and h.children()[0].tag == h.tag for h in hidden)
     for h in hidden:
-        j = int(h._scope[-1])
+        j = int(h.tag[-1])
         assert h.data == model.layers[0].neurons[j](x).data
 
 
@@ -205,7 +205,7 @@ def test_deepcopy_and_pickle_of_a_model_are_independent():
         assert _outputs(clone) == _outputs(model)
         assert [p.grad for p in clone.parameters()] == [p.grad for p in model.parameters()]
         assert clone.layers[0].neurons[0].w[0].requires_grad is False
-        assert clone.layers[0].neurons[0].w[0]._scope == "L0.N0"
+        assert clone.layers[0].neurons[0].w[0].tag == "L0.N0"
         clone.parameters()[0].data += 1.0
         assert clone.parameters()[0].data != model.parameters()[0].data
         assert clone([0.5, 0.5]).op == "dot"  # the linear output neuron

@@ -259,7 +259,7 @@ def mlp_like(batch: int, sizes: tuple[int, ...] = (2, 16, 16, 1), seed: int = 0)
         for ni in range(b):
             ws = [Parameter(rnd.uniform(-1, 1)) for _ in range(a + 1)]
             for w in ws:
-                w._scope = f"L{li}.N{ni}"
+                w.tag = f"L{li}.N{ni}"
             layer.append(ws)
         layers.append(layer)
     losses = []
@@ -269,10 +269,10 @@ def mlp_like(batch: int, sizes: tuple[int, ...] = (2, 16, 16, 1), seed: int = 0)
             nxt = []
             for ni, ws in enumerate(layer):
                 act = dot(ws, [*h, Value(1.0)])
-                act._scope = f"L{li}.N{ni}"
+                act.tag = f"L{li}.N{ni}"
                 if li < len(layers):
                     act = tanh(act)
-                    act._scope = f"L{li}.N{ni}"
+                    act.tag = f"L{li}.N{ni}"
                 nxt.append(act)
             h = nxt
         losses.append((h[0] - 1.0) ** 2)
