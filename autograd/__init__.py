@@ -3,41 +3,35 @@
 from ._hips import warn_if_hips_autograd_installed
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compiler import compile
-from .engine import (
-    Value,
-    clamp,
+from .engine import Value, clamp, dot, gradients, leaky_relu, logsumexp, sum
+from .functional import grad, hessian, jacobian, value_and_grad
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from .ops import (
+    Primitive,
+    abs,
     cos,
-    detect_anomaly,
-    dot,
-    enable_grad,
+    defop,
     exp,
     expm1,
-    gradients,
-    is_grad_enabled,
-    leaky_relu,
     log,
     log1p,
-    logsumexp,
     maximum,
     minimum,
-    no_grad,
+    primitive,
     relu,
     sigmoid,
     sin,
     softplus,
     sqrt,
-    sum,
     tanh,
 )
-from .functional import grad, hessian, jacobian, value_and_grad
-from .ops import Primitive, defop, primitive
 from .viz import draw_dot
 
 warn_if_hips_autograd_installed()
 
 __all__ = [
-    "GradcheckError", "Primitive", "Value", "clamp", "compile", "cos", "defop", "detect_anomaly", "dot", "draw_dot",
-    "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
+    "GradcheckError", "Primitive", "Value", "abs", "clamp", "compile", "cos", "defop", "detect_anomaly", "dot",
+    "draw_dot", "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
     "jacobian", "leaky_relu", "log", "log1p", "logsumexp", "maximum", "minimum", "no_grad",
     "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",
     "value_and_grad",

@@ -233,7 +233,7 @@ _CONSTANTS = {"pi": math.pi, "e": math.e}
 
 def _formula_functions() -> dict[str, tuple[Callable[..., Any], int, int, tuple[str, ...]]]:
     """name -> (function, min args, max args, names of the constant arguments after the first)."""
-    from . import engine as E
+    import autograd as E
 
     def absval(x: Any) -> Any:
         return abs(x if isinstance(x, E.Value) else E.Value(x))

@@ -33,7 +33,7 @@ from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
-from . import engine, ops
+from . import engine, modes, ops
 from .engine import Value, _to_float, enable_grad
 from .ops import FLOAT
 
@@ -250,8 +250,6 @@ def _batched_globals() -> dict[str, Any]:
 
 Event = tuple[str, tuple[Any, ...], Any]
 _recorder: ContextVar[list[Event] | None] = ContextVar("autograd_compile_recorder", default=None)
-_hook_lock = threading.Lock()
-_hook_users = 0
 
 
 def _observe(kind: str, args: tuple[Any, ...], result: Any) -> None:
@@ -262,20 +260,13 @@ def _observe(kind: str, args: tuple[Any, ...], result: Any) -> None:
 
 @contextmanager
 def _recording() -> Iterator[list[Event]]:
-    """Install the engine's trace hook while f runs in this context."""
-    global _hook_users
+    """Observe the comparisons, float() and format() made on Values while f runs here."""
     events: list[Event] = []
     token = _recorder.set(events)
-    with _hook_lock:
-        _hook_users += 1
-        engine._trace_hook = _observe
     try:
-        yield events
+        with modes.observing(_observe):
+            yield events
     finally:
-        with _hook_lock:
-            _hook_users -= 1
-            if _hook_users == 0:
-                engine._trace_hook = None
         _recorder.reset(token)
 
 
@@ -432,14 +423,14 @@ def _forward_order(roots: Sequence[Value]) -> list[Value]:
     order: list[Value] = []
     entered: set[Value] = set()  # membership only, never iterated
     for r in roots:
-        if r._op is None or r in entered:
+        if r._prim is None or r in entered:
             continue
         entered.add(r)
         stack = [(r, iter(r.children()))]
         while stack:
             v, kids = stack[-1]
             for c in kids:
-                if c._op is not None and c not in entered:
+                if c._prim is not None and c not in entered:
                     entered.add(c)
                     stack.append((c, iter(c.children())))
                     break
@@ -453,9 +444,9 @@ def _label_of(v: Value) -> str:
     """The name a Value suggests: its label, within its nn scope (``L0.N3.w1``, ``L0.N3.relu``)."""
     label = v.label
     scope = v.tag  # set by autograd.nn
-    if v._op is None or label:
-        return f"{scope}.{label}" if scope and label and v._op is None else label
-    return f"{scope}.{v._op.name}" if scope else ""
+    if v._prim is None or label:
+        return f"{scope}.{label}" if scope and label and v._prim is None else label
+    return f"{scope}.{v._prim.name}" if scope else ""
 
 
 class _Trace:
@@ -475,7 +466,7 @@ class _Trace:
                 items = [leaves(e, f"{path}_{i}") for i, e in enumerate(x)]
                 return tuple(items) if isinstance(x, tuple) else items
             if isinstance(x, Value):
-                leaf = x if x._op is None else Value(x.data)
+                leaf = x if x._prim is None else Value(x.data)
                 label = _label_of(x)
             else:
                 leaf, label = Value(_to_float(x)), ""
@@ -528,7 +519,7 @@ class _Trace:
         self.consts: list[Value] = []  # labelled constant leaves get a line of their own
         for v in self.order:
             for c in v.children():
-                if c._op is None and c not in self.names and c.label and _sanitize(_label_of(c)):
+                if c._prim is None and c not in self.names and c.label and _sanitize(_label_of(c)):
                     self.names[c] = names.fresh(_sanitize(_label_of(c)))
                     self.consts.append(c)
         k = 0
@@ -613,13 +604,13 @@ class _Writer:
 
     # ---- forward ---------------------------------------------------------
     def forward_expr(self, v: Value) -> _Ex:
-        op = v._op
+        op = v._prim
         assert op is not None
         if op.arity == "n":
-            groups = [v._a] if op.groups == 1 else [v._a, v._b]
+            groups = op.input_groups(v)
             return _arg(op.forward(_FOLD, *[[self.ref(c) for c in g] for g in groups]))  # type: ignore[no-any-return]
         kids = [self.ref(c) for c in v.children()]
-        return _arg(op.forward(_FOLD, *kids, *v._params()))  # type: ignore[no-any-return]
+        return _arg(op.forward(_FOLD, *kids, *op.constants(v)))  # type: ignore[no-any-return]
 
     def forward_line(self, v: Value) -> None:
         ex = self.forward_expr(v)
@@ -655,20 +646,9 @@ class _Writer:
 
     # ---- backward --------------------------------------------------------
     def edges(self, v: Value) -> list[tuple[Value, _Ex]]:
-        op = v._op
+        op = v._prim
         assert op is not None
-        out = self.ref(v)
-        if op.arity != "n":
-            kids = v.children()
-            locs = op.deriv(_FOLD, *[self.ref(c) for c in kids], *v._params(), out)
-            return [(c, _arg(loc)) for c, loc in zip(kids, locs)]
-        if op.groups == 1:
-            return [(c, _arg(op.deriv(_FOLD, self.ref(c), out)[0])) for c in v._a]
-        pairs: list[tuple[Value, _Ex]] = []
-        for w, x in zip(v._a, v._b):
-            lw, lx = op.deriv(_FOLD, self.ref(w), self.ref(x), out)
-            pairs += [(w, _arg(lw)), (x, _arg(lx))]
-        return pairs
+        return [(c, _arg(loc)) for c, loc in op.local_with(_FOLD, v, blocking=False, read=self.ref)]
 
     def accumulate(self, child: Value, contrib: _Ex, negate: bool = False) -> None:
         """``g_child += contrib`` (first time: ``g_child = contrib``)."""
@@ -762,7 +742,7 @@ class _Writer:
             if side is None:
                 units.append([v])
                 continue
-            key = (depth[v], side, v._a if side == 0 else v._b)
+            key = (depth[v], side, ops.dot.input_groups(v)[side])
             if key in groups:
                 groups[key].append(v)
             else:
@@ -772,10 +752,11 @@ class _Writer:
 
     def fusable(self, v: Value) -> int | None:
         """For a dot node with one group batched (which side) and the other shared by the batch."""
-        if v._op is not ops.dot or not _DOT_IS_PRODUCT or len(v._a) < 2:
+        if v._prim is not ops.dot or not _DOT_IS_PRODUCT or len(v.children()) < 4:
             return None
         vec = self.vec
-        for side, (mine, other) in enumerate(((v._a, v._b), (v._b, v._a))):
+        ws, xs = ops.dot.input_groups(v)
+        for side, (mine, other) in enumerate(((ws, xs), (xs, ws))):
             if any(vec.get(x, False) for x in mine) and not any(vec.get(w, False) for w in other):
                 return side
         return None
@@ -783,9 +764,9 @@ class _Writer:
     def fused_forward(self, unit: list[Value], k: int) -> tuple[str, str]:
         side = self.fusable(unit[0])
         assert side is not None
-        shared = unit[0]._a if side == 0 else unit[0]._b
+        shared = ops.dot.input_groups(unit[0])[side]
         X, W = self.names.fresh(f"X{k}"), self.names.fresh(f"W{k}")
-        weights = [(v._b if side == 0 else v._a) for v in unit]
+        weights = [ops.dot.input_groups(v)[1 - side] for v in unit]
         nodes = "1 dot node" if len(unit) == 1 else f"{len(unit)} dot nodes"
         self.emit(f"# {nodes} over the same {len(shared)} inputs: one matrix product")
         self.emit(f"{X} = N.rows(B, [{', '.join(self.ref(x).src for x in shared)}])")
@@ -799,8 +780,9 @@ class _Writer:
         if not any(v in self.g and self.needs[v] for v in unit):
             return
         side = self.fusable(unit[0])
-        shared = unit[0]._a if side == 0 else unit[0]._b
-        weights = [(v._b if side == 0 else v._a) for v in unit]
+        assert side is not None
+        shared = ops.dot.input_groups(unit[0])[side]
+        weights = [ops.dot.input_groups(v)[1 - side] for v in unit]
         G = self.names.fresh("G" + X[1:])
         grads = ", ".join(self.g[v] if v in self.g and self.needs[v] else "0.0" for v in unit)
         self.emit(f"{G} = N.rows(B, [{grads}])")

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from . import ops
-from .engine import Value, _to_float, enable_grad, gradients
+from .engine import Value, _to_float, gradients, topological_order
+from .modes import enable_grad
 
 Argnums = int | Sequence[int]
 
@@ -22,7 +24,7 @@ def _leaves(x: Any, flat: list[Value]) -> Any:
     """Fresh leaves shaped like ``x``; a Value becomes an identity node of it."""
     if isinstance(x, (list, tuple)):
         return type(x)(_leaves(e, flat) for e in x)
-    leaf = ops.identity.make(x) if isinstance(x, Value) else Value(_to_float(x))
+    leaf = ops.identity(x) if isinstance(x, Value) else Value(_to_float(x))
     flat.append(leaf)
     return leaf
 
@@ -49,17 +51,45 @@ def _has_value(x: Any) -> bool:
 
 
 def _nums(argnums: Argnums, nargs: int) -> tuple[int, ...]:
+    """The argument positions to differentiate, checked: in range and each once."""
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    seen: dict[int, int] = {}
     for i in nums:
+        if isinstance(i, bool) or not isinstance(i, int):
+            raise TypeError(f"argnums takes ints, got {type(i).__name__}")
         if not -nargs <= i < nargs:
             raise IndexError(f"argnums {i} is out of range for a function called with {nargs} argument(s)")
+        if i % nargs in seen:
+            raise ValueError(f"argnums names argument {i % nargs} twice ({seen[i % nargs]} and {i}); "
+                             "give each position once")  # fmt: skip
+        seen[i % nargs] = i
     return nums
+
+
+# The leaves of the transforms running now, outermost first. An inner transform
+# called on plain floats must still return Values when its result depends on
+# these (through a closure), or the outer derivative would be lost.
+_active: ContextVar[tuple[frozenset[Value], ...]] = ContextVar("autograd_active_transforms", default=())
+
+
+def _depends_on_outer(results: list[Any], outer: tuple[frozenset[Value], ...]) -> bool:
+    """Whether any of the Values in ``results`` has an outer transform's leaf in its graph."""
+    if not outer:
+        return False
+    leaves = frozenset().union(*outer)
+    roots = [r for r in results if isinstance(r, Value)]
+    if any(r in leaves for r in roots):
+        return True
+    return any(c in leaves for node in topological_order(roots) for c in node.children())
 
 
 def _jac(f: Callable[..., Any], argnums: Argnums, args: tuple[Any, ...]) -> tuple[Any, Any]:
     """(output, its derivative structure) for the arguments at argnums."""
     nums = _nums(argnums, len(args))
-    nested = any(_has_value(args[i]) for i in nums)
+    outer = _active.get()
+    # Inside another transform, differentiate with Values (create_graph) so the outer one can
+    # go on through this result; it is turned back into floats if it does not depend on it.
+    nested = bool(outer) or any(_has_value(args[i]) for i in nums)
     with enable_grad():  # like torch.func.grad: records even under an outer no_grad
         new_args = list(args)
         per_arg: list[list[Value]] = []
@@ -67,10 +97,14 @@ def _jac(f: Callable[..., Any], argnums: Argnums, args: tuple[Any, ...]) -> tupl
             flat: list[Value] = []
             new_args[i] = _leaves(args[i], flat)
             per_arg.append(flat)
-        out = f(*new_args)
+        all_leaves = [v for flat in per_arg for v in flat]
+        token = _active.set((*outer, frozenset(all_leaves)))
+        try:
+            out = f(*new_args)
+        finally:
+            _active.reset(token)
         outs: list[Any] = []
         _flatten(out, outs)
-        all_leaves = [v for flat in per_arg for v in flat]
         per_out = []
         for o in outs:
             if isinstance(o, Value):
@@ -81,11 +115,16 @@ def _jac(f: Callable[..., Any], argnums: Argnums, args: tuple[Any, ...]) -> tupl
                 raise TypeError(
                     f"the function must return a Value or a number (or lists of them), got {type(o).__name__}"
                 )
-            it = iter(gs)
-            struct = tuple(_fill(args[i], it) for i in nums)
-            per_out.append(struct[0] if isinstance(argnums, int) else struct)
+            per_out.append(gs)
+    if nested and not any(_has_value(args[i]) for i in nums):
+        nested = _depends_on_outer(outs + [g for gs in per_out for g in gs], outer)
+    structs = []
+    for gs in per_out:
+        it = iter(gs if nested else [_data_of(g) for g in gs])
+        struct = tuple(_fill(args[i], it) for i in nums)
+        structs.append(struct[0] if isinstance(argnums, int) else struct)
     value = out if nested else _fill(out, iter(_data_of(o) for o in outs))
-    return value, _fill(out, iter(per_out))
+    return value, _fill(out, iter(structs))
 
 
 def _data_of(x: Any) -> Any:

@@ -19,7 +19,6 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from . import ops
 from .engine import Value, _to_float, dot, dots, logsumexp
 from .engine import sum as vsum
 
@@ -241,7 +240,7 @@ class Module:
 
 def _walk(prefix: str, obj: Any, seen: set[int]) -> Iterator[tuple[str, Value | list[Value]]]:
     if isinstance(obj, Value):
-        if obj._op is None and id(obj) not in seen:
+        if obj.is_leaf and id(obj) not in seen:
             seen.add(id(obj))
             yield prefix, obj
         return
@@ -254,7 +253,7 @@ def _walk(prefix: str, obj: Any, seen: set[int]) -> Iterator[tuple[str, Value | 
                 yield from _walk(f"{prefix}.{key}" if prefix else key, val, seen)
         return
     if isinstance(obj, (list, tuple)):
-        if obj and all(isinstance(v, Value) and v._op is None for v in obj):
+        if obj and all(isinstance(v, Value) and v.is_leaf for v in obj):
             ids = [id(v) for v in obj]
             if len(set(ids)) == len(ids) and not any(i in seen for i in ids):  # each new, once
                 seen.update(ids)
@@ -338,7 +337,7 @@ one ``rng.uniform(-1, 1)`` per weight, in micrograd's order."""
 
 _GAIN = {"relu": math.sqrt(2.0), "tanh": 5.0 / 3.0, "sigmoid": 1.0, "linear": 1.0}
 
-_ACT_MAKE = {"relu": ops.relu.make, "tanh": ops.tanh.make, "sigmoid": ops.sigmoid.make, "linear": None}
+_ACT_MAKE = {"relu": Value.relu, "tanh": Value.tanh, "sigmoid": Value.sigmoid, "linear": None}
 
 
 def _check_activation(activation: str) -> str:

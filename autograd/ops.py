@@ -11,6 +11,7 @@ Conventions at kinks and IEEE results are in docs/conventions.md.
 from __future__ import annotations
 
 import builtins
+import linecache
 import math
 from collections.abc import Callable, Sequence
 from types import SimpleNamespace
@@ -297,29 +298,55 @@ def numpy_namespace() -> SimpleNamespace:
 Rule = Callable[..., Any]
 
 
+def _visible(src: str, filename: str) -> Any:
+    """Compile a one-line lambda over the float namespace, keeping its source.
+
+    The source is registered with ``linecache``, so ``inspect.getsource``,
+    tracebacks and pdb show it like any other line of Python.
+    """
+    linecache.cache[filename] = (len(src) + 1, None, [src + "\n"], filename)
+    return eval(builtins.compile(src, filename, "eval"), {**vars(FLOAT), "nan": NAN, "inf": INF})
+
+
+_INPUTS: dict[Any, Callable[[Any], tuple[Any, ...]]] = {
+    1: lambda node: (node._x,),
+    2: lambda node: (node._x, node._y),
+    "n1": lambda node: node._x,
+    "n2": lambda node: node._x + node._y,
+}
+"""How a node of each layout gives its inputs (see Primitive)."""
+
+
 class Primitive:
-    """One op: ``forward(m, *inputs, *params)`` and ``deriv(m, *inputs, *params, out)``.
+    """One op: ``forward(m, *inputs, *constants)`` and ``deriv(m, *inputs, *constants, out)``.
+
+    ``deriv`` returns one local derivative per input. Both are written against a
+    namespace ``m`` and evaluated on floats, Values, numpy arrays or source text.
 
     ``arity`` is 1 or 2 inputs, or ``"n"`` for a reduction whose rule is written
-    per element (``groups`` parallel lists of inputs, e.g. 2 for ``dot``).
-    ``params`` names constants stored on the node (e.g. the exponent of ``x**2``);
-    they are not differentiated. ``deriv`` returns one local derivative per input.
-    """
+    per element (``groups`` parallel lists of inputs: 2 for ``dot``). ``params``
+    names constants kept on the node (the exponent of ``x**2``); they are not
+    differentiated. ``blocks`` marks a step-like op (relu, clamp, ...): where its
+    local derivative is 0 it passes no gradient back, even an inf or nan one.
 
-    __slots__ = (
-        "arity",
-        "deriv",
-        "deriv_src",
-        "forward",
-        "fwd_src",
-        "groups",
-        "local",
-        "make",
-        "name",
-        "params",
-        "step",
-        "symbol",
-    )  # fmt: skip
+    The node layout. A node keeps its inputs in two slots, ``_x`` and ``_y``,
+    and only the methods of this class read them:
+
+    ============  ============================  ===============================
+    arity         ``node._x``                   ``node._y``
+    ============  ============================  ===============================
+    1             the input                     the constants (None, a float,
+                                                or a tuple of several)
+    2             the first input               the second input
+    ``"n"``       the tuple of inputs           dot's second tuple (else None)
+                  (dot's inputs: ``_x + _y``)
+    ============  ============================  ===============================
+
+    From the rule, two one-line functions are compiled, with their source kept
+    (``forward_source``, ``local_source``) and shown by ``print(op)``:
+    ``forward_float`` computes the output from the inputs' floats, and ``local``
+    returns a node's ``(input, local derivative)`` pairs as floats.
+    """
 
     def __init__(
         self,
@@ -331,31 +358,105 @@ class Primitive:
         groups: int = 1,
         params: Sequence[str] = (),
         symbol: str | None = None,
+        blocks: bool = False,
     ) -> None:
         if not name.isidentifier():
             raise ValueError(f"primitive name {name!r} must be a Python identifier")
         if arity not in (1, 2, "n"):
             raise ValueError(f"arity must be 1, 2 or 'n', not {arity!r}")
-        self.name = name
+        if arity == "n" and groups not in (1, 2):
+            raise ValueError(f"a reduction has 1 or 2 groups of inputs, not {groups!r}")
+        self.name = self.__name__ = name
         self.arity = arity
         self.groups = groups if arity == "n" else int(arity)
         self.params = tuple(params)
         self.forward = forward
         self.deriv = deriv
         self.symbol = symbol or name
-        n_in = self.groups
-        ins = [Sym(f"x{i}") for i in range(n_in)] if arity != "n" else [Sym(f"xs{i}") for i in range(n_in)]
+        self.blocks = blocks
+        self.inputs: Callable[[Any], tuple[Any, ...]] = _INPUTS[arity if arity != "n" else f"n{groups}"]
+        """The node's inputs, in order (dot's: w0, w1, ..., then x0, x1, ...)."""
+        n = self.groups
         ps = [Sym(p) for p in self.params]
-        self.fwd_src: str = _src(forward(EMIT, *ins, *ps))
-        elem = [Sym(f"x{i}") for i in range(n_in)]
-        locs = deriv(EMIT, *elem, *ps, Sym("out"))
-        if not isinstance(locs, (tuple, list)) or len(locs) != n_in:
-            raise TypeError(f"deriv of {name!r} must return a tuple of {n_in} local derivative(s)")
+        # The rule on symbols: each local derivative as text, in x0, x1, the constants and out.
+        locs = deriv(EMIT, *[Sym(f"x{i}") for i in range(n)], *ps, Sym("out"))
+        if not isinstance(locs, (tuple, list)) or len(locs) != n:
+            raise TypeError(f"deriv of {name!r} must return a tuple of {n} local derivative(s)")
         self.deriv_src: tuple[str, ...] = tuple(_src(x) for x in locs)
-        # Filled in by the engine, which compiles the rules for its node layout.
-        self.make: Callable[..., Any] = _unbound
-        self.step: Callable[[Any], None] = _unbound
-        self.local: Callable[[Any], Any] = _unbound
+        # forward_float: (inputs' floats, constants) -> the output's float.
+        ins = [f"xs{i}" for i in range(n)] if arity == "n" else [f"x{i}" for i in range(n)]
+        fwd = _src(forward(EMIT, *[Sym(x) for x in ins], *ps))
+        self.forward_source = f"lambda {', '.join(ins + list(self.params))}: {fwd}"
+        self.forward_float: Callable[..., float] = _visible(self.forward_source, f"<autograd.ops.{name}.forward>")
+        # local: node -> ((input, local derivative), ...), the rule read from the node's slots.
+        pairs = self._local_expr()
+        if blocks:  # a zero local derivative passes nothing back, not 0 * inf = nan
+            pairs = f"[e for e in {pairs} if e[1] != 0.0]"
+        self.local_source = f"lambda node: {pairs}"
+        self.local: Callable[[Any], Sequence[tuple[Any, float]]] = _visible(
+            self.local_source, f"<autograd.ops.{name}.local>")
+
+    def _local_expr(self) -> str:
+        """The rule as one expression over a node: its (input, local derivative) pairs."""
+        consts = self.params
+        if self.arity == "n":
+            elem = ["x", "w"] if self.groups == 1 else ["w", "x"]
+            syms = [Sym(f"{e}.data") for e in elem[: self.groups]]
+            locs = [_src(x) for x in self.deriv(EMIT, *syms, Sym("node.data"))]
+            if self.groups == 1:
+                return f"[(x, {locs[0]}) for x in node._x]"
+            return (f"[(w, {locs[0]}) for w, x in zip(node._x, node._y)]"
+                    f" + [(x, {locs[1]}) for w, x in zip(node._x, node._y)]")
+        if self.arity == 2:
+            syms, kids = [Sym("node._x.data"), Sym("node._y.data")], ["node._x", "node._y"]
+        else:
+            syms, kids = [Sym("node._x.data")], ["node._x"]
+        if len(consts) == 1:
+            csyms = [Sym("node._y")]
+        else:
+            csyms = [Sym(f"node._y[{i}]") for i in range(len(consts))]
+        locs = [_src(x) for x in self.deriv(EMIT, *syms, *csyms, Sym("node.data"))]
+        pairs = [f"({k}, {loc})" for k, loc in zip(kids, locs)]
+        return f"({pairs[0]},)" if len(pairs) == 1 else f"({', '.join(pairs)})"
+
+    # ---- reading a node (the only code that knows the layout) ------------------
+    def constants(self, node: Any) -> tuple[float, ...]:
+        """The node's constants, e.g. ``(2.0,)`` for ``x**2``."""
+        if not self.params:
+            return ()
+        return node._y if len(self.params) > 1 else (node._y,)
+
+    def input_groups(self, node: Any) -> tuple[tuple[Any, ...], ...]:
+        """A reduction's input sequences: ``(xs,)``, or dot's ``(ws, xs)``."""
+        if self.arity != "n":
+            raise TypeError(f"{self.name} is not a reduction")
+        return (node._x,) if self.groups == 1 else (node._x, node._y)
+
+    def local_with(self, m: Any, node: Any, *, blocking: bool = True,
+                   read: Callable[[Any], Any] | None = None) -> list[tuple[Any, Any]]:  # fmt: skip
+        """The (input, local derivative) pairs with the rule evaluated on namespace ``m``.
+
+        The rule sees each node through ``read``: by default its float on the float
+        namespace, else the node itself (on the Value namespace the derivatives are
+        Values: the higher-order path). ``blocking=False`` keeps a step-like op's
+        zero derivatives (for display).
+        """
+        kids = self.inputs(node)
+        if read is None:
+            read = _data if m is FLOAT else _same
+        ins, out = [read(k) for k in kids], read(node)
+        if self.arity != "n":
+            locs = list(self.deriv(m, *ins, *self.constants(node), out))
+        elif self.groups == 1:
+            locs = [self.deriv(m, x, out)[0] for x in ins]
+        else:
+            half = len(ins) // 2
+            pairs_ = [self.deriv(m, w, x, out) for w, x in zip(ins[:half], ins[half:])]
+            locs = [lw for lw, _ in pairs_] + [lx for _, lx in pairs_]
+        pairs = list(zip(kids, locs))
+        if blocking and self.blocks:  # as in ``local``: a zero local derivative passes nothing back
+            pairs = [(c, d) for c, d in pairs if (d.data if hasattr(d, "data") else d) != 0.0]
+        return pairs
 
     def label(self, params: Sequence[float]) -> str:
         """The op's text in diagrams, e.g. ``**2`` for powc."""
@@ -363,21 +464,32 @@ class Primitive:
             return self.symbol
         return self.symbol.format(*(format(p, "g") for p in params))
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.make(*args, **kwargs)
+    def __call__(self, *args: Any) -> Any:
+        """Build a node: ``ops.exp(x)`` is ``x.exp()``; plain numbers become leaves."""
+        from .engine import apply  # engine imports ops, so ops imports engine only here
+
+        return apply(self, *args)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"
 
+    def __str__(self) -> str:
+        names = [f"x{i}" for i in range(self.groups)]
+        rules = "\n".join(f"  d out / d {x} = {d}" for x, d in zip(names, self.deriv_src))
+        return (f"primitive {self.name} ({self.symbol})\n  forward: {self.forward_source}\n{rules}\n"
+                f"  local:   {self.local_source}")
 
-def _unbound(*args: Any) -> Any:
-    raise RuntimeError("primitive used before autograd.engine compiled it")
+
+def _data(node: Any) -> float:
+    return node.data  # type: ignore[no-any-return]
+
+
+def _same(node: Any) -> Any:
+    return node
 
 
 REGISTRY: dict[str, Primitive] = {}
 """Every primitive by name, built-in and user-defined, in definition order."""
-
-_on_register: list[Callable[[Primitive], None]] = []
 
 
 def defop(name: str, forward: Rule, deriv: Rule, **kw: Any) -> Primitive:
@@ -385,13 +497,13 @@ def defop(name: str, forward: Rule, deriv: Rule, **kw: Any) -> Primitive:
 
     >>> softsign = defop("softsign", lambda m, x: m.div(x, 1 + m.abs(x)),
     ...                  lambda m, x, out: (m.div(1, (1 + m.abs(x)) * (1 + m.abs(x))),))
+    >>> softsign(3.0).data
+    0.75
     """
     if name in REGISTRY and REGISTRY[name].forward is not forward:
         raise ValueError(f"a primitive named {name!r} exists already; pick another name")
     op = Primitive(name, forward, deriv, **kw)
     REGISTRY[name] = op
-    for hook in _on_register:
-        hook(op)
     return op
 
 
@@ -416,20 +528,25 @@ div = defop("div", lambda m, a, b: m.div(a, b),
             lambda m, a, b, out: (m.div(1, b), -m.div(out, b)), arity=2, symbol="/")
 # x**y with both differentiable. Conventions at x = 0 and x < 0: docs/conventions.md.
 pow = defop("pow", lambda m, x, y: m.pow(x, y),
-            lambda m, x, y, out: (m.where(m.eq(y, 0), 0.0, y * m.pow(x, y - 1)),
+            lambda m, x, y, out: (m.where(m.eq(y, 0), m.where(m.eq(x, 0), 0.0, y * m.pow(x, y - 1)), y * m.pow(x, y - 1)),
                                   m.where(m.eq(x, 0), m.where(m.ge(y, 0), 0.0, NAN), out * m.log(x))),
             arity=2, symbol="**")
 powc = defop("powc", lambda m, x, c: m.pow(x, c),
              lambda m, x, c, out: (m.where(m.eq(c, 0), 0.0, c * m.pow(x, c - 1)),),
              params=("c",), symbol="**{}")
 maximum = defop("maximum", lambda m, a, b: m.max2(a, b),
-                lambda m, a, b, out: (m.heaviside(a - b, 0.5), m.heaviside(b - a, 0.5)), arity=2, symbol="max")
+                lambda m, a, b, out: (m.where(m.eq(a, b), 0.5, m.where(m.lt(a, b), 0.0, 1.0)),
+                                      m.where(m.eq(a, b), 0.5, m.where(m.lt(b, a), 0.0, 1.0))),
+                arity=2, symbol="max", blocks=True)
 minimum = defop("minimum", lambda m, a, b: m.min2(a, b),
-                lambda m, a, b, out: (m.heaviside(b - a, 0.5), m.heaviside(a - b, 0.5)), arity=2, symbol="min")
+                lambda m, a, b, out: (m.where(m.eq(a, b), 0.5, m.where(m.lt(b, a), 0.0, 1.0)),
+                                      m.where(m.eq(a, b), 0.5, m.where(m.lt(a, b), 0.0, 1.0))),
+                arity=2, symbol="min", blocks=True)
 
 neg = defop("neg", lambda m, x: -x, lambda m, x, out: (-1,), symbol="-")
 identity = defop("identity", lambda m, x: x, lambda m, x, out: (1,), symbol="id")
-abs = defop("abs", lambda m, x: m.abs(x), lambda m, x, out: (m.sign(x),), symbol="abs")
+abs = defop("abs", lambda m, x: m.abs(x),
+            lambda m, x, out: (m.where(m.lt(0.0, x), 1.0, m.where(m.lt(x, 0.0), -1.0, 0.0)),), symbol="abs")
 exp = defop("exp", lambda m, x: m.exp(x), lambda m, x, out: (out,))
 expm1 = defop("expm1", lambda m, x: m.expm1(x), lambda m, x, out: (out + 1,))
 log = defop("log", lambda m, x: m.log(x), lambda m, x, out: (m.div(1, x),))
@@ -440,13 +557,14 @@ cos = defop("cos", lambda m, x: m.cos(x), lambda m, x, out: (-m.sin(x),))
 tanh = defop("tanh", lambda m, x: m.tanh(x), lambda m, x, out: (1 - out * out,))
 sigmoid = defop("sigmoid", lambda m, x: m.sigmoid(x), lambda m, x, out: (out * (1 - out),))
 softplus = defop("softplus", lambda m, x: m.softplus(x), lambda m, x, out: (m.sigmoid(x),))
-relu = defop("relu", lambda m, x: m.relu(x), lambda m, x, out: (m.heaviside(x, 0.0),), symbol="ReLU")
+relu = defop("relu", lambda m, x: m.relu(x), lambda m, x, out: (m.where(m.ge(0.0, x), 0.0, 1.0),), symbol="ReLU",
+              blocks=True)
 leaky_relu = defop("leaky_relu", lambda m, x, s: m.where(m.lt(x, 0), s * x, x),
                    lambda m, x, s, out: (m.where(m.lt(0.0, x), 1.0, s),),
-                   params=("s",), symbol="leaky_relu({})")
+                   params=("s",), symbol="leaky_relu({})", blocks=True)
 clamp = defop("clamp", lambda m, x, lo, hi: m.min2(m.max2(x, lo), hi),
-              lambda m, x, lo, hi, out: (m.where(m.lt(x, lo), 0.0, m.where(m.lt(hi, x), 0.0, 1.0)),),
-              params=("lo", "hi"), symbol="clamp[{},{}]")
+              lambda m, x, lo, hi, out: (m.where(m.ge(x, lo), m.where(m.ge(hi, x), 1.0, 0.0), 0.0),),
+              params=("lo", "hi"), symbol="clamp[{},{}]", blocks=True)
 
 # Fused reductions: one node with n children; the rule is written per element.
 sum = defop("sum", lambda m, xs: m.fsum(xs), lambda m, x, out: (1,), arity="n", symbol="sum")

@@ -82,11 +82,9 @@ class Program:
             op = ops.REGISTRY[name]
             if op.arity == "n":
                 groups = [[nodes[i] for i in g] for g in args]
-                nodes.append(op.make(*groups))
-            elif params:
-                nodes.append(op.make(*[nodes[i] for i in args], params[0] if len(params) == 1 else params))
+                nodes.append(op(*groups))
             else:
-                nodes.append(op.make(*[nodes[i] for i in args]))
+                nodes.append(op(*[nodes[i] for i in args], *params))
         return nodes[-1]
 
     def __call__(self, *xs: Any) -> Any:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import viz
-from autograd.engine import Value, dot, tanh, topological_order
+from autograd import tanh, viz
+from autograd.engine import Value, dot, topological_order
 from autograd.engine import sum as vsum
 from autograd.viz import RendererNotFoundError, RenderError, draw_dot, find_renderer, render_source
 
@@ -217,7 +217,7 @@ def test_exported_from_the_package() -> None:
 
 DETERMINISM_SCRIPT = """
 import random
-from autograd.engine import Value, tanh, dot
+from autograd import Value, tanh, dot
 from autograd.viz import draw_dot
 rnd = random.Random(7)
 xs = [Value(rnd.uniform(-1, 1), f"x{i}") for i in range(5)]
