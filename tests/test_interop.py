@@ -423,6 +423,7 @@ def test_steps_to_onnx_names_an_op_it_cannot_export(ort: ModuleType) -> None:
 # ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_docs_interop_code_blocks_run(torch: ModuleType, ort: ModuleType, tmp_path: Path, monkeypatch: Any) -> None:
     text = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)

@@ -189,3 +189,13 @@ def _atomic_write_bytes(path: str, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+    try:  # make the rename itself durable (POSIX); not possible on every platform
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
