@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 oracles: $(VENV)/.installed
 ifeq ($(ORACLES),1)
-	$(PY) -m pip install -q torch==2.13.0 micrograd==0.1.0
+	$(PY) -m pip install -q torch==2.13.0 micrograd==0.1.0 onnx==1.23.2 onnxruntime==1.32.0
 endif
 
 demo: $(VENV)/.installed

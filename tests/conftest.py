@@ -31,7 +31,7 @@ def oracle(name: str) -> ModuleType:
     except ImportError:
         if ORACLES_REQUIRED:
             pytest.fail(f"oracle '{name}' is missing but required (CI or ORACLES=1): "
-                        "`make test` installs torch==2.13.0 and micrograd==0.1.0 then", pytrace=False)  # fmt: skip
+                        "`make test` installs the oracles then (the Makefile's oracles target)", pytrace=False)  # fmt: skip
         pytest.skip(f"oracle '{name}' is not installed; `ORACLES=1 make test` installs it")
 
 
