@@ -37,7 +37,7 @@ __all__ = [
     "value_and_grad",
 ]  # fmt: skip
 
-_LAZY_SUBMODULES = ("nn", "optim", "data", "train")
+_LAZY_SUBMODULES = ("nn", "optim", "data", "train", "interop")
 
 
 def __getattr__(name: str) -> object:
