@@ -3,8 +3,9 @@
 from ._hips import warn_if_hips_autograd_installed
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compiler import compile
-from .engine import Value, clamp, dot, gradients, leaky_relu, logsumexp, sum
+from .engine import Value
 from .functional import grad, hessian, jacobian, value_and_grad
+from .functions import clamp, dot, leaky_relu, logsumexp, sum
 from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import (
     Primitive,
@@ -25,6 +26,7 @@ from .ops import (
     sqrt,
     tanh,
 )
+from .passes import gradients
 from .viz import draw_dot
 
 warn_if_hips_autograd_installed()

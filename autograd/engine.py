@@ -20,15 +20,14 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Sequence
-from types import SimpleNamespace
 from typing import Any, Union
 
 from . import modes, ops
 from .modes import OPEN, detect_anomaly, enable_grad, is_grad_enabled, no_grad, notify
 from .ops import FLOAT, Primitive
 
-__all__ = ["Value", "apply", "backprop", "clamp", "detect_anomaly", "dot", "dots", "enable_grad", "gradients",
-           "is_grad_enabled", "leaky_relu", "logsumexp", "no_grad", "sum", "topological_order"]  # fmt: skip
+__all__ = ["Value", "apply", "backprop", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad",
+           "topological_order"]  # fmt: skip
 
 Operand = Union["Value", float, int]
 
@@ -203,7 +202,9 @@ class Value:
         Leaves accumulate across calls; other nodes hold this pass's gradient.
         """
         if create_graph or (OPEN[0] and modes.is_anomaly_enabled()):
-            _backward_on_records(self, grad, create_graph)
+            from .passes import backward_on_records  # the same loop, on records (passes.py)
+
+            backward_on_records(self, grad, create_graph)
             return
         order = topological_order([self])
         for node in order:
@@ -365,221 +366,3 @@ def topological_order(roots: Sequence[Value]) -> list[Value]:
                     stack.append(child)
     order.reverse()
     return order
-
-
-# --------------------------------------------------------------------------
-# Passes that must not write .grad (gradients()), or that differentiate with
-# Values (create_graph), or that check every step (detect_anomaly), run the same
-# backprop() loop on records: stand-ins for the nodes, kept in a dict.
-# --------------------------------------------------------------------------
-
-
-class _Record:
-    """A node's stand-in in one pass: its own ``grad``, and ``_prim`` is the pass."""
-
-    __slots__ = ("_prim", "grad", "node")
-
-    def __init__(self, node: Value, pass_: _Pass) -> None:
-        self.node, self._prim, self.grad = node, pass_, _ZERO
-
-
-class _Zero:
-    """The gradient before any contribution: adding a contribution gives it exactly."""
-
-    def __add__(self, other: Any) -> Any:
-        return other
-
-    def __repr__(self) -> str:
-        return "0"
-
-
-_ZERO = _Zero()
-
-
-class _One:
-    """A local derivative of exactly 1 on Values: multiplying records no extra node."""
-
-    def __mul__(self, other: Any) -> Any:
-        return other
-
-
-_ONE = _One()
-
-
-class _Pass:
-    """What ``backprop`` asks a record's ``_prim`` for: the record's (input record, local) pairs."""
-
-    def __init__(self, as_values: bool) -> None:
-        self.as_values = as_values
-        self.check = bool(OPEN[0]) and modes.is_anomaly_enabled()
-        self.records: dict[Value, _Record] = {}
-
-    def __enter__(self) -> _Pass:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.records.clear()  # records point back at the pass: drop them, so no cycle outlives it
-
-    def record(self, node: Value) -> _Record:
-        rec = self.records.get(node)
-        if rec is None:
-            rec = self.records[node] = _Record(node, self)
-        return rec
-
-    def local(self, rec: _Record) -> list[tuple[_Record, Any]]:
-        if rec.grad is _ZERO:  # no gradient reached this node: nothing to pass on
-            return []
-        node = rec.node
-        prim: Primitive = node._prim  # type: ignore[assignment]
-        pairs = prim.local_with(VALUE, node) if self.as_values else prim.local(node)
-        if self.as_values:
-            pairs = [(c, _ONE if type(d) in (int, float) and d == 1 else d) for c, d in pairs]
-        if self.check:
-            for _, d in pairs:
-                _check_finite(d * _grad_of(rec.grad), node)
-        return [(self.record(c), d) for c, d in pairs]
-
-    def run(self, roots: Sequence[Value], seeds: Sequence[Any]) -> None:
-        for r, s in zip(roots, seeds):
-            rec = self.record(r)
-            rec.grad = rec.grad + s
-        backprop([self.record(n) for n in topological_order(roots)])
-
-    def grad(self, node: Value) -> Any:
-        """This pass's gradient of ``node``: 0 when no path led to it."""
-        rec = self.records.get(node)
-        g = _ZERO if rec is None else rec.grad
-        if g is _ZERO:
-            return Value(0.0) if self.as_values else 0.0
-        return g
-
-
-def _grad_of(g: Any) -> float:
-    return 0.0 if g is _ZERO else g.data if isinstance(g, Value) else g
-
-
-def _check_finite(contribution: Any, node: Value) -> None:
-    x = _grad_of(contribution)
-    if not math.isfinite(x):
-        ins = ", ".join(repr(c.data) for c in node.children())
-        where = modes.origins.get(node, "<unknown: created outside detect_anomaly>")
-        raise FloatingPointError(f"detect_anomaly: gradient {x} flowing into an input of "
-                                 f"{node._prim.name}({ins}) in backward; the node was created at {where}")  # type: ignore[union-attr]  # fmt: skip
-
-
-def _seed(x: Any, as_values: bool) -> Any:
-    if isinstance(x, Value):
-        return x if as_values else x.data
-    return Value(_to_float(x)) if as_values else _to_float(x)
-
-
-def _backward_on_records(root: Value, grad: Any, create_graph: bool) -> None:
-    p = _Pass(as_values=create_graph and is_grad_enabled())
-    with p:
-        p.run([root], [_seed(grad, p.as_values)])
-        for node in p.records:
-            g = p.grad(node)
-            # Leaves accumulate across calls; other nodes hold this pass's gradient.
-            node.grad = node.grad + g if node._prim is None else g
-
-
-def gradients(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
-              grad_outputs: Any = None, create_graph: bool = False) -> list[Any]:  # fmt: skip
-    """d(outputs)/d(inputs), without writing any ``.grad`` (like torch.autograd.grad).
-
-    ``grad_outputs`` seeds each output (default 1). With ``create_graph`` the
-    gradients are Values that can be differentiated again. An input that the
-    outputs do not depend on gets 0.0.
-    """
-    outs = [outputs] if isinstance(outputs, Value) else list(outputs)
-    ins = [inputs] if isinstance(inputs, Value) else list(inputs)
-    for v in outs + ins:
-        if not isinstance(v, Value):
-            raise TypeError(f"gradients() takes Values as outputs and inputs, got {type(v).__name__}")
-    seeds = [1.0] * len(outs) if grad_outputs is None else (
-        list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs])  # fmt: skip
-    if len(seeds) != len(outs):
-        raise ValueError(f"got {len(seeds)} grad_outputs for {len(outs)} outputs")
-    p = _Pass(as_values=create_graph and is_grad_enabled())
-    with p:
-        p.run(outs, [_seed(s, p.as_values) for s in seeds])
-        return [p.grad(x) for x in ins]
-
-
-# --------------------------------------------------------------------------
-# The rules' namespace over Values (higher order): differentiable functions are
-# the primitives; step functions give plain numbers, seen by the tape's observer.
-# --------------------------------------------------------------------------
-
-
-def _piecewise(name: str) -> Any:
-    fn = getattr(FLOAT, name)
-
-    def call(*args: Any) -> Any:
-        result = fn(*[a.data if isinstance(a, Value) else a for a in args])
-        notify(name, args, result)
-        return result
-
-    return call
-
-
-def _value_pow(x: Any, y: Any) -> Value:
-    return _binary(ops.pow, x, y) if isinstance(y, Value) else _unary(ops.powc, x, _to_float(y))
-
-
-def _value_div(a: Any, b: Any) -> Any:
-    return _binary(ops.div, a, b) if isinstance(a, Value) or isinstance(b, Value) else ops.f_div(a, b)
-
-
-VALUE = SimpleNamespace(**{
-    **vars(FLOAT),
-    **{name: (lambda p: lambda x: _unary(p, x))(getattr(ops, name)) for name in (
-        "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "abs")},
-    **{name: _piecewise(name) for name in ("heaviside", "sign", "eq", "ge", "lt")},
-    "pow": _value_pow, "div": _value_div,
-    "max2": lambda a, b: _binary(ops.maximum, a, b), "min2": lambda a, b: _binary(ops.minimum, a, b),
-})  # fmt: skip
-"""The rules' namespace over Values: where a rule differentiates, the result is a node."""
-
-
-# --------------------------------------------------------------------------
-# Math with several arguments. The one-input functions (autograd.exp, ...) are
-# the primitives of ops.py themselves: calling one records a node.
-# --------------------------------------------------------------------------
-
-
-def clamp(x: Operand, lo: float = -math.inf, hi: float = math.inf) -> Value:
-    """``min(max(x, lo), hi)``; the gradient is 1 inside [lo, hi] and 0 outside."""
-    return _lift(x).clamp(lo, hi)
-
-
-def leaky_relu(x: Operand, slope: float = 0.01) -> Value:
-    """``x`` where ``x > 0``, else ``slope * x``."""
-    return _lift(x).leaky_relu(slope)
-
-
-def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
-    """One node for the sum of many: ``start + v0 + v1 + ...``."""
-    vals = list(values)
-    if isinstance(start, Value) or _to_float(start) != 0.0:
-        vals.insert(0, start)
-    return _reduction(ops.sum, vals)
-
-
-def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
-    """One node for ``a[0]*b[0] + a[1]*b[1] + ...``."""
-    return _reduction(ops.dot, a, b)
-
-
-def dots(rows: Iterable[Sequence[Operand]], x: Sequence[Operand]) -> list[Value]:
-    """``[dot(row, x) for row in rows]``: a layer's neurons, sharing one input tuple."""
-    shared = tuple(map(_lift, x))
-    return [_reduction(ops.dot, row, shared) for row in rows]
-
-
-def logsumexp(values: Iterable[Operand]) -> Value:
-    """One node for ``log(sum(exp(v)))``, stable for any magnitude."""
-    vals = list(values)
-    if not vals:
-        raise ValueError("logsumexp of an empty sequence")
-    return _reduction(ops.logsumexp, vals)

@@ -14,8 +14,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from . import ops
-from .engine import Value, _to_float, gradients, topological_order
+from .engine import Value, _to_float, topological_order
 from .modes import enable_grad
+from .passes import gradients
 
 Argnums = int | Sequence[int]
 

@@ -19,8 +19,9 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from .engine import Value, _to_float, dot, dots, logsumexp
-from .engine import sum as vsum
+from .engine import Value, _to_float
+from .functions import dot, dots, logsumexp
+from .functions import sum as vsum
 
 __all__ = [
     "Parameter", "Module", "Neuron", "Layer", "MLP", "ACTIVATIONS", "INITS",

@@ -30,8 +30,8 @@ def oracle(name: str) -> ModuleType:
         return importlib.import_module(name)
     except ImportError:
         if ORACLES_REQUIRED:
-            pytest.fail(f"oracle '{name}' is missing but required (CI or ORACLES=1): "
-                        "`make test` installs the oracles then (the Makefile's oracles target)", pytrace=False)  # fmt: skip
+            pytest.fail(f"oracle '{name}' is missing but required (CI or ORACLES=1): `make test` "
+                        "installs the oracles then (the Makefile's oracles target)", pytrace=False)  # fmt: skip
         pytest.skip(f"oracle '{name}' is not installed; `ORACLES=1 make test` installs it")
 
 

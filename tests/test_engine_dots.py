@@ -9,7 +9,8 @@ from collections.abc import Callable
 import pytest
 
 from autograd import Value, detect_anomaly, no_grad
-from autograd.engine import dot, dots, topological_order
+from autograd.engine import topological_order
+from autograd.functions import dot, dots
 
 
 def _layer(seed: int, nout: int = 4, nin: int = 5) -> tuple[list[list[Value]], list[Value]]:

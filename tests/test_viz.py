@@ -16,8 +16,9 @@ import pytest
 
 import autograd
 from autograd import tanh, viz
-from autograd.engine import Value, dot, topological_order
-from autograd.engine import sum as vsum
+from autograd.engine import Value, topological_order
+from autograd.functions import dot
+from autograd.functions import sum as vsum
 from autograd.viz import RendererNotFoundError, RenderError, draw_dot, find_renderer, render_source
 
 IN_CI = bool(os.environ.get("CI"))
