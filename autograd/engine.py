@@ -53,43 +53,23 @@ class Value:
 
     # _prim is the primitive that made this node (None for a leaf); _x and _y hold its
     # inputs, laid out as the Primitive class in ops.py says (only it reads them).
-    __slots__ = ("__weakref__", "_label", "_prim", "_tag", "_x", "_y", "data", "grad")
+    __slots__ = ("__weakref__", "_prim", "_x", "_y", "data", "grad", "label", "tag")
 
     data: float
     grad: Any  # a float; a Value after backward(create_graph=True)
+    label: str  # a name for diagrams and messages
+    tag: str  # a free-form group for diagrams: autograd.nn tags a neuron's nodes "L1.N3"
     _x: Any
     _y: Any
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = _to_float(data)
         self.grad = 0.0
+        self.label = label
+        self.tag = ""
         self._prim: Primitive | None = None
-        if label:
-            self._label = label
 
     # ---- what a node is ----------------------------------------------------
-    @property
-    def label(self) -> str:
-        """A name for diagrams and messages ('' when unset)."""
-        return getattr(self, "_label", "")
-
-    @label.setter
-    def label(self, text: str) -> None:
-        self._label = text
-
-    @property
-    def tag(self) -> str:
-        """A free-form tag that groups nodes in diagrams ('' when unset).
-
-        autograd.nn tags a neuron's nodes with its place, e.g. "L1.N3";
-        draw_dot collapses big graphs by these tags, split at the dots.
-        """
-        return getattr(self, "_tag", "")
-
-    @tag.setter
-    def tag(self, text: str) -> None:
-        self._tag = text
-
     @property
     def is_leaf(self) -> bool:
         return self._prim is None
@@ -264,10 +244,12 @@ _new = object.__new__
 
 def _unary(prim: Primitive, x: Operand, *constants: float) -> Value:
     """One input, and constants kept on the node (the 2 of x**2)."""
-    x = _lift(x)
+    if not isinstance(x, Value):
+        x = Value(x)
     out = _new(Value)
     out.data = prim.forward_float(x.data, *constants)
     out.grad = 0.0
+    out.label = out.tag = ""
     y = None if not constants else constants[0] if len(constants) == 1 else constants
     return _link(out, prim, x, y) if OPEN[0] else _fast_link(out, prim, x, y)
 
@@ -280,6 +262,7 @@ def _binary(prim: Primitive, x: Operand, y: Operand) -> Value:
     out = _new(Value)
     out.data = prim.forward_float(x.data, y.data)
     out.grad = 0.0
+    out.label = out.tag = ""
     if OPEN[0]:  # some grad mode or anomaly context is open somewhere
         return _link(out, prim, x, y)
     out._prim = prim
@@ -290,17 +273,35 @@ def _binary(prim: Primitive, x: Operand, y: Operand) -> Value:
 
 def _reduction(prim: Primitive, *groups: Iterable[Operand]) -> Value:
     """One node over whole sequences of inputs: sum, dot, logsumexp."""
-    tuples: list[tuple[Value, ...]] = []
-    for group in groups:
-        t = tuple(group)
-        tuples.append(t if all(isinstance(v, Value) for v in t) else tuple(map(_lift, t)))  # type: ignore[arg-type]
-    if len(tuples) == 2 and len(tuples[0]) != len(tuples[1]):
-        raise ValueError(f"{prim.name} needs two sequences of one length, got {len(tuples[0])} and {len(tuples[1])}")
+    return _reduction_of(prim, [_values(g) for g in groups])
+
+
+def _reduction_of(prim: Primitive, groups: list[tuple[tuple[Value, ...], list[float]]]) -> Value:
+    """The node, from each group's Values and their floats (see _values)."""
+    if len(groups) == 2 and len(groups[0][0]) != len(groups[1][0]):
+        raise ValueError(f"{prim.name} needs two sequences of one length, got {len(groups[0][0])} "
+                         f"and {len(groups[1][0])}")  # fmt: skip
     out = _new(Value)
-    out.data = prim.forward_float(*[[v.data for v in t] for t in tuples])
+    out.data = prim.forward_float(*[data for _, data in groups])
     out.grad = 0.0
-    x, y = tuples[0], tuples[1] if len(tuples) == 2 else None
+    out.label = out.tag = ""
+    x, y = groups[0][0], groups[1][0] if len(groups) == 2 else None
     return _link(out, prim, x, y) if OPEN[0] else _fast_link(out, prim, x, y)
+
+
+_VALUE_TYPES: set[type] = {Value}
+"""Value and the subclasses of it met so far (e.g. nn.Parameter): an exact, fast type check."""
+
+
+def _values(group: Iterable[Operand]) -> tuple[tuple[Value, ...], list[float]]:
+    """A group of inputs as a tuple of Values (numbers become leaves), and their floats."""
+    values: tuple[Any, ...] = tuple(group)
+    data = [v.data for v in values if type(v) in _VALUE_TYPES]
+    if len(data) != len(values):  # plain numbers, or a Value subclass not met before
+        values = tuple(map(_lift, values))
+        _VALUE_TYPES.update(map(type, values))
+        data = [v.data for v in values]
+    return values, data
 
 
 def _fast_link(out: Value, prim: Primitive, x: Any, y: Any) -> Value:

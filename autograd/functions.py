@@ -10,7 +10,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from . import ops
-from .engine import Operand, Value, _lift, _reduction, _to_float
+from .engine import Operand, Value, _lift, _reduction, _reduction_of, _to_float, _values
 
 __all__ = ["clamp", "dot", "dots", "leaky_relu", "logsumexp", "sum"]
 
@@ -40,8 +40,8 @@ def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
 
 def dots(rows: Iterable[Sequence[Operand]], x: Sequence[Operand]) -> list[Value]:
     """``[dot(row, x) for row in rows]``: a layer's neurons, sharing one input tuple."""
-    shared = tuple(map(_lift, x))
-    return [_reduction(ops.dot, row, shared) for row in rows]
+    shared = _values(x)  # checked and read once for every row
+    return [_reduction_of(ops.dot, [_values(row), shared]) for row in rows]
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:

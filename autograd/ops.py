@@ -14,6 +14,8 @@ import builtins
 import linecache
 import math
 from collections.abc import Callable, Sequence
+from itertools import chain, repeat
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -298,6 +300,18 @@ def numpy_namespace() -> SimpleNamespace:
 Rule = Callable[..., Any]
 
 
+_HELPERS = {"nan": NAN, "inf": INF, "chain": chain, "repeat": repeat, "data": attrgetter("data")}
+"""Names the compiled one-liners use besides the float namespace."""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _visible(src: str, filename: str) -> Any:
     """Compile a one-line lambda over the float namespace, keeping its source.
 
@@ -305,7 +319,7 @@ def _visible(src: str, filename: str) -> Any:
     tracebacks and pdb show it like any other line of Python.
     """
     linecache.cache[filename] = (len(src) + 1, None, [src + "\n"], filename)
-    return eval(builtins.compile(src, filename, "eval"), {**vars(FLOAT), "nan": NAN, "inf": INF})
+    return eval(builtins.compile(src, filename, "eval"), {**vars(FLOAT), **_HELPERS})
 
 
 _INPUTS: dict[Any, Callable[[Any], tuple[Any, ...]]] = {
@@ -347,6 +361,9 @@ class Primitive:
     ``forward_float`` computes the output from the inputs' floats, and ``local``
     returns a node's ``(input, local derivative)`` pairs as floats.
     """
+
+    __slots__ = ("__name__", "arity", "blocks", "deriv", "deriv_src", "forward", "forward_float",
+                 "forward_source", "groups", "inputs", "local", "local_source", "name", "params", "symbol")  # fmt: skip
 
     def __init__(
         self,
@@ -403,10 +420,25 @@ class Primitive:
             elem = ["x", "w"] if self.groups == 1 else ["w", "x"]
             syms = [Sym(f"{e}.data") for e in elem[: self.groups]]
             locs = [_src(x) for x in self.deriv(EMIT, *syms, Sym("node.data"))]
-            if self.groups == 1:
-                return f"[(x, {locs[0]}) for x in node._x]"
-            return (f"[(w, {locs[0]}) for w, x in zip(node._x, node._y)]"
-                    f" + [(x, {locs[1]}) for w, x in zip(node._x, node._y)]")
+            # Each group zipped with its local derivatives; a derivative that is just a
+            # number, or another input's data (dot's), is read at C speed.
+            groups = {"x": "node._x"} if self.groups == 1 else {"w": "node._x", "x": "node._y"}
+            each = "node._x" if self.groups == 1 else "zip(node._x, node._y)"
+            names = ", ".join(groups)
+
+            def column(loc: str) -> str:
+                if loc.endswith(".data") and loc[:-5] in groups:
+                    return f"map(data, {groups[loc[:-5]]})"
+                if _is_number(loc):
+                    return f"repeat({loc})"
+                return f"[{loc} for {names} in {each}]"
+
+            columns = [column(loc) for loc in locs]
+            if len(columns) == 1:
+                return f"zip(node._x, {columns[0]})"
+            if all(c.startswith("map(data, ") for c in columns):  # dot: each input's is another's data
+                return f"zip(node._x + node._y, map(data, {' + '.join(c[10:-1] for c in columns)}))"
+            return f"zip(node._x + node._y, chain({', '.join(columns)}))"
         if self.arity == 2:
             syms, kids = [Sym("node._x.data"), Sym("node._y.data")], ["node._x", "node._y"]
         else:
