@@ -332,3 +332,11 @@ def test_no_grad_decorates_coroutines_and_async_generators() -> None:
 
     assert asyncio.run(main()) == (True, [True, True], True)
     assert modes.OPEN[0] == 0
+
+
+@pytest.mark.parametrize("x,y,value", [(-INF, 0.5, INF), (-INF, 2.0, INF), (-INF, 3.0, -INF), (INF, -1.0, 0.0),
+                                       (-INF, -1.0, -0.0), (-INF, -2.0, 0.0)])  # fmt: skip
+def test_powers_of_infinity_follow_c99(x: float, y: float, value: float) -> None:
+    out = Value(x) ** y
+    assert out.data == value and math.copysign(1.0, out.data) == math.copysign(1.0, value)
+    assert out.data == math.pow(x, y)  # C99 Annex F, as Python's math.pow gives it
