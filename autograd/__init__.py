@@ -1,5 +1,7 @@
 """scalar-autograd: a scalar reverse-mode autodiff engine with a visible graph."""
 
+__version__ = "0.2.0"
+
 from ._hips import warn_if_hips_autograd_installed
 from .check import GradcheckError, gradcheck, numerical_grad
 from .compiler import compile
@@ -32,7 +34,8 @@ from .viz import draw_dot
 warn_if_hips_autograd_installed()
 
 __all__ = [
-    "GradcheckError", "Primitive", "Value", "abs", "clamp", "compile", "cos", "defop", "detect_anomaly", "dot",
+    "GradcheckError", "Primitive", "Value", "__version__", "abs", "clamp", "compile", "cos", "defop",
+    "detect_anomaly", "dot",
     "draw_dot", "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
     "jacobian", "leaky_relu", "log", "log1p", "logsumexp", "maximum", "minimum", "no_grad",
     "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",

@@ -17,16 +17,19 @@ Semantics (accumulation, grad modes, create_graph): docs/semantics.md.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 from . import modes, ops
+from .closure import CLOSURE, no_step
+from .hooks import HOOKS, RemovableHandle
 from .modes import OPEN, detect_anomaly, enable_grad, is_grad_enabled, no_grad, notify
 from .ops import FLOAT, Primitive
 
-__all__ = ["Value", "apply", "backprop", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad",
+__all__ = ["Value", "backprop", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad",
            "topological_order"]  # fmt: skip
 
 Operand = Union["Value", float, int]
@@ -59,15 +62,23 @@ class Value:
     grad: Any  # a float; a Value after backward(create_graph=True)
     label: str  # a name for diagrams and messages
     tag: str  # a free-form group for diagrams: autograd.nn tags a neuron's nodes "L1.N3"
+    _prim: Any  # a Primitive; the Closure primitive (micrograd's way, closure.py); None for a leaf
     _x: Any
     _y: Any
 
-    def __init__(self, data: Any, label: str = "") -> None:
+    def __init__(self, data: Any, _children: Iterable[Value] | str = (), _op: str = "", label: str = "") -> None:
+        """``Value(3.0, "x")``, or micrograd's ``Value(data, _children, _op, label)``: built with
+        children, it is a node whose backward step is the closure you assign to ``_backward``."""
+        if isinstance(_children, str):  # Value(3.0, "x"): the label given second
+            label, _children = _children, ()
         self.data = _to_float(data)
         self.grad = 0.0
         self.label = label
         self.tag = ""
-        self._prim: Primitive | None = None
+        self._prim = None
+        children = tuple(_children)
+        if children:
+            self._prim, self._x, self._y = CLOSURE, children, [_op, no_step]
 
     # ---- what a node is ----------------------------------------------------
     @property
@@ -77,18 +88,49 @@ class Value:
     @property
     def op(self) -> str:
         """The op's text in diagrams ('' for a leaf), e.g. '+' or '**2'."""
-        prim = self._prim
-        return "" if prim is None else prim.label(prim.constants(self))
+        return "" if self._prim is None else self._prim.text(self)
 
     def children(self) -> tuple[Value, ...]:
         """The inputs of the op that made this node, in order (empty for a leaf)."""
         return () if self._prim is None else tuple(self._prim.inputs(self))
 
     def local_grads(self) -> tuple[float, ...]:
-        """d(self)/d(child) for each child, as floats, in children() order."""
-        if self._prim is None:
+        """d(self)/d(child) for each child, as floats, in children() order (none for a closure node)."""
+        if self._prim is None or self._prim is CLOSURE:
             return ()
         return tuple(local for _, local in self._prim.local_with(FLOAT, self, blocking=False))
+
+    # ---- micrograd's names: the children as a set, the op's text, one local step ----
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.children())
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's local step: ``child.grad += local * self.grad`` for each input."""
+        if self._prim is CLOSURE:
+            return self._y[1]  # type: ignore[no-any-return]
+        return no_step if self._prim is None else functools.partial(backprop, [self])
+
+    @_backward.setter
+    def _backward(self, step: Callable[[], None]) -> None:
+        if self._prim is None:
+            return  # a leaf has no inputs: its backward step has nothing to do
+        if self._prim is not CLOSURE:  # a built-in node becomes a closure node over the same inputs
+            self._prim, self._x, self._y = CLOSURE, self.children(), [self.op, no_step]
+        self._y[1] = step
+
+    def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
+        """Call ``hook(g)`` with this node's whole gradient in each backward pass (for a leaf,
+        before it is added to ``.grad``). A return value other than None replaces g, also in
+        what flows on to the inputs. ``handle.remove()`` unregisters it. docs/semantics.md."""
+        hooks = HOOKS.setdefault(self, [])
+        hooks.append(hook)
+        return RemovableHandle(self, hook)
 
     def __repr__(self) -> str:
         extra = f", label={self.label!r}" if self.label else ""
@@ -98,6 +140,20 @@ class Value:
     def __float__(self) -> float:
         notify("float", (self,), self.data)
         return self.data
+
+    def item(self) -> float:
+        """The number, as ``tensor.item()`` gives it."""
+        return float(self)
+
+    def __int__(self) -> int:
+        result = int(self.data)
+        notify("int", (self,), result)
+        return result
+
+    def __round__(self, ndigits: int | None = None) -> Any:
+        result = round(self.data, ndigits)
+        notify("round", (self, ndigits), result)
+        return result
 
     def __format__(self, spec: str) -> str:
         text = format(self.data, spec)
@@ -109,17 +165,10 @@ class Value:
                         "'if v.data > 0:' (note that v == 0 compares identity, not value)")  # fmt: skip
 
     # ==, != and hash are identity (the object defaults), so Values key dicts and sets.
-    def __lt__(self, other: Operand) -> bool:
-        return _compare("<", self, other, self.data < _data(other))
-
-    def __le__(self, other: Operand) -> bool:
-        return _compare("<=", self, other, self.data <= _data(other))
-
-    def __gt__(self, other: Operand) -> bool:
-        return _compare(">", self, other, self.data > _data(other))
-
-    def __ge__(self, other: Operand) -> bool:
-        return _compare(">=", self, other, self.data >= _data(other))
+    def __lt__(self, other: Operand) -> bool: return _compare("<", self, other, self.data < _data(other))
+    def __le__(self, other: Operand) -> bool: return _compare("<=", self, other, self.data <= _data(other))
+    def __gt__(self, other: Operand) -> bool: return _compare(">", self, other, self.data > _data(other))
+    def __ge__(self, other: Operand) -> bool: return _compare(">=", self, other, self.data >= _data(other))
 
     __hash__ = object.__hash__
 
@@ -181,12 +230,12 @@ class Value:
 
         Leaves accumulate across calls; other nodes hold this pass's gradient.
         """
-        if create_graph or (OPEN[0] and modes.is_anomaly_enabled()):
+        order = topological_order([self])
+        if create_graph or (OPEN[0] and modes.is_anomaly_enabled()) or (HOOKS and _hooked(self, order)):
             from .passes import backward_on_records  # the same loop, on records (passes.py)
 
             backward_on_records(self, grad, create_graph)
             return
-        order = topological_order([self])
         for node in order:
             node.grad = 0.0  # this pass's gradients start from zero
         if self._prim is None:  # a leaf root: its own gradient is the seed
@@ -209,6 +258,11 @@ def backprop(order: Iterable[Any]) -> None:
     for node in order:
         for child, local in node._prim.local(node):
             child.grad += local * node.grad
+
+
+def _hooked(root: Value, order: list[Value]) -> bool:
+    """Whether a node of this graph has a gradient hook."""
+    return root in HOOKS or any(n in HOOKS or any(c in HOOKS for c in n.children()) for n in order)
 
 
 def _compare(kind: str, a: Value, b: Operand, result: bool) -> bool:
@@ -271,39 +325,6 @@ def _binary(prim: Primitive, x: Operand, y: Operand) -> Value:
     return out
 
 
-def _reduction(prim: Primitive, *groups: Iterable[Operand]) -> Value:
-    """One node over whole sequences of inputs: sum, dot, logsumexp."""
-    return _reduction_of(prim, [_values(g) for g in groups])
-
-
-def _reduction_of(prim: Primitive, groups: list[tuple[tuple[Value, ...], list[float]]]) -> Value:
-    """The node, from each group's Values and their floats (see _values)."""
-    if len(groups) == 2 and len(groups[0][0]) != len(groups[1][0]):
-        raise ValueError(f"{prim.name} needs two sequences of one length, got {len(groups[0][0])} "
-                         f"and {len(groups[1][0])}")  # fmt: skip
-    out = _new(Value)
-    out.data = prim.forward_float(*[data for _, data in groups])
-    out.grad = 0.0
-    out.label = out.tag = ""
-    x, y = groups[0][0], groups[1][0] if len(groups) == 2 else None
-    return _link(out, prim, x, y) if OPEN[0] else _fast_link(out, prim, x, y)
-
-
-_VALUE_TYPES: set[type] = {Value}
-"""Value and the subclasses of it met so far (e.g. nn.Parameter): an exact, fast type check."""
-
-
-def _values(group: Iterable[Operand]) -> tuple[tuple[Value, ...], list[float]]:
-    """A group of inputs as a tuple of Values (numbers become leaves), and their floats."""
-    values: tuple[Any, ...] = tuple(group)
-    data = [v.data for v in values if type(v) in _VALUE_TYPES]
-    if len(data) != len(values):  # plain numbers, or a Value subclass not met before
-        values = tuple(map(_lift, values))
-        _VALUE_TYPES.update(map(type, values))
-        data = [v.data for v in values]
-    return values, data
-
-
 def _fast_link(out: Value, prim: Primitive, x: Any, y: Any) -> Value:
     out._prim = prim
     out._x = x
@@ -324,19 +345,6 @@ def _link(out: Value, prim: Primitive, x: Any, y: Any) -> Value:
             raise FloatingPointError(f"detect_anomaly: {prim.name}({ins}) = {out.data} in forward, at {where}")
         modes.origins[out] = where
     return out
-
-
-def apply(prim: Primitive, *args: Any) -> Value:
-    """Record one node of ``prim``: ``apply(ops.mul, a, b)`` is ``a * b``.
-
-    Unary ops take their constants after the input (``apply(ops.clamp, x, 0, 1)``);
-    reductions take sequences (``apply(ops.dot, ws, xs)``).
-    """
-    if prim.arity == "n":
-        return _reduction(prim, *args)
-    if prim.arity == 2:
-        return _binary(prim, *args)
-    return _unary(prim, args[0], *map(_to_float, args[1:]))
 
 
 # --------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Math with several arguments, and fused reductions: one node for many inputs.
+"""Fused reductions (one node for many inputs), math with several arguments, and apply.
 
 The one-input functions (``autograd.exp``, ``autograd.relu``, ...) are the
 primitives of ops.py themselves: calling one records a node.
@@ -8,11 +8,60 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from . import ops
-from .engine import Operand, Value, _lift, _reduction, _reduction_of, _to_float, _values
+from .engine import Operand, Value, _binary, _fast_link, _lift, _link, _new, _to_float, _unary
+from .modes import OPEN
+from .ops import Primitive
 
-__all__ = ["clamp", "dot", "dots", "leaky_relu", "logsumexp", "sum"]
+__all__ = ["apply", "clamp", "dot", "dots", "leaky_relu", "logsumexp", "sum"]
+
+
+def apply(prim: Primitive, *args: Any) -> Value:
+    """Record one node of ``prim``: ``apply(ops.mul, a, b)`` is ``a * b``.
+
+    Unary ops take their constants after the input (``apply(ops.clamp, x, 0, 1)``);
+    reductions take sequences (``apply(ops.dot, ws, xs)``).
+    """
+    if prim.arity == "n":
+        return _reduction(prim, *args)
+    if prim.arity == 2:
+        return _binary(prim, *args)
+    return _unary(prim, args[0], *map(_to_float, args[1:]))
+
+
+def _reduction(prim: Primitive, *groups: Iterable[Operand]) -> Value:
+    """One node over whole sequences of inputs: sum, dot, logsumexp."""
+    return _reduction_of(prim, [_values(g) for g in groups])
+
+
+def _reduction_of(prim: Primitive, groups: list[tuple[tuple[Value, ...], list[float]]]) -> Value:
+    """The node, from each group's Values and their floats (see _values)."""
+    if len(groups) == 2 and len(groups[0][0]) != len(groups[1][0]):
+        raise ValueError(f"{prim.name} needs two sequences of one length, got {len(groups[0][0])} "
+                         f"and {len(groups[1][0])}")  # fmt: skip
+    out = _new(Value)
+    out.data = prim.forward_float(*[data for _, data in groups])
+    out.grad = 0.0
+    out.label = out.tag = ""
+    x, y = groups[0][0], groups[1][0] if len(groups) == 2 else None
+    return _link(out, prim, x, y) if OPEN[0] else _fast_link(out, prim, x, y)
+
+
+_VALUE_TYPES: set[type] = {Value}
+"""Value and the subclasses of it met so far (e.g. nn.Parameter): an exact, fast type check."""
+
+
+def _values(group: Iterable[Operand]) -> tuple[tuple[Value, ...], list[float]]:
+    """A group of inputs as a tuple of Values (numbers become leaves), and their floats."""
+    values: tuple[Any, ...] = tuple(group)
+    data = [v.data for v in values if type(v) in _VALUE_TYPES]
+    if len(data) != len(values):  # plain numbers, or a Value subclass not met before
+        values = tuple(map(_lift, values))
+        _VALUE_TYPES.update(map(type, values))
+        data = [v.data for v in values]
+    return values, data
 
 
 def clamp(x: Operand, lo: float = -math.inf, hi: float = math.inf) -> Value:

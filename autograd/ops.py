@@ -490,6 +490,10 @@ class Primitive:
             pairs = [(c, d) for c, d in pairs if (d.data if hasattr(d, "data") else d) != 0.0]
         return pairs
 
+    def text(self, node: Any) -> str:
+        """The op's text for one node, e.g. ``**2``."""
+        return self.label(self.constants(node))
+
     def label(self, params: Sequence[float]) -> str:
         """The op's text in diagrams, e.g. ``**2`` for powc."""
         if not self.params:
@@ -498,7 +502,7 @@ class Primitive:
 
     def __call__(self, *args: Any) -> Any:
         """Build a node: ``ops.exp(x)`` is ``x.exp()``; plain numbers become leaves."""
-        from .engine import apply  # engine imports ops, so ops imports engine only here
+        from .functions import apply  # the engine imports ops, so ops imports it only here
 
         return apply(self, *args)
 

@@ -16,9 +16,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import modes, ops
+from .closure import CLOSURE, closure_error
 from .engine import Value, _binary, _to_float, _unary, backprop, topological_order
+from .hooks import HOOKS, run_hooks
 from .modes import OPEN, is_grad_enabled, notify
-from .ops import FLOAT, Primitive
+from .ops import FLOAT
 
 __all__ = ["VALUE", "backward_on_records", "gradients"]
 
@@ -86,7 +88,11 @@ class _Pass:
         if rec.grad is _ZERO:  # no gradient reached this node: nothing to pass on
             return []
         node = rec.node
-        prim: Primitive = node._prim  # type: ignore[assignment]
+        prim = node._prim
+        if prim is CLOSURE:
+            raise closure_error(node, "a backward pass on records (gradients(), create_graph, hooks, anomaly)")
+        if node in HOOKS:  # the node's gradient is complete now: its hooks see it first
+            rec.grad = run_hooks(node, rec.grad)
         pairs = prim.local_with(VALUE, node) if self.as_values else prim.local(node)
         if self.as_values:
             pairs = [(c, _ONE if type(d) in (int, float) and d == 1 else d) for c, d in pairs]
@@ -100,6 +106,9 @@ class _Pass:
             rec = self.record(r)
             rec.grad = rec.grad + s
         backprop([self.record(n) for n in topological_order(roots)])
+        for node, rec in list(self.records.items()):  # a leaf's gradient is complete only now
+            if node._prim is None and node in HOOKS and rec.grad is not _ZERO:
+                rec.grad = run_hooks(node, rec.grad)
 
     def grad(self, node: Value) -> Any:
         """This pass's gradient of ``node``: 0 when no path led to it."""
@@ -120,7 +129,7 @@ def _check_finite(contribution: Any, node: Value) -> None:
         ins = ", ".join(repr(c.data) for c in node.children())
         where = modes.origins.get(node, "<unknown: created outside detect_anomaly>")
         raise FloatingPointError(f"detect_anomaly: gradient {x} flowing into an input of "
-                                 f"{node._prim.name}({ins}) in backward; the node was created at {where}")  # type: ignore[union-attr]  # fmt: skip
+                                 f"{node._prim.name}({ins}) in backward; the node was created at {where}")  # fmt: skip
 
 
 def _seed(x: Any, as_values: bool) -> Any:

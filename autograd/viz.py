@@ -515,7 +515,8 @@ def draw_dot(
                         locals_ = v.local_grads()
                     c = order[j]
                     cname = c.label or ("in" if len(kids[i]) == 1 else f"in{pos + 1}")
-                    text = f"∂{v.label or 'out'}/∂{cname} = {_num(locals_[pos], precision)}"
+                    if pos < len(locals_):  # a closure node (micrograd's way) has no local derivatives
+                        text = f"∂{v.label or 'out'}/∂{cname} = {_num(locals_[pos], precision)}"
                 value_edges.append((vid(j), dst, text))
             else:
                 src = vid(j) if unit_group[uj] is None else gid(uj)
@@ -542,7 +543,8 @@ def draw_dot(
         v = order[i]
         g.node(vid(i), _value_label(v, i == 0, precision), shape="plain")
         if kids[i]:
-            lines = [v.op] + ([f"step {steps[v]}"] if v in steps else [])
+            closure = v.children() and not v.local_grads()
+            lines = [v.op + (" (closure)" if closure else "")] + ([f"step {steps[v]}"] if v in steps else [])
             g.node(oid(i), graphviz.nohtml("\\n".join(graphviz.escape(t) for t in lines)))
             g.edge(oid(i), vid(i))
     for src, dst, text in value_edges:

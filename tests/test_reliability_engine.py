@@ -17,8 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd
-from autograd import Value, grad, gradients, hessian, jacobian, no_grad, value_and_grad
-from autograd import modes, ops
+from autograd import Value, grad, gradients, hessian, jacobian, modes, no_grad, ops, value_and_grad
 from autograd.engine import backprop
 
 INF, NAN = math.inf, math.nan
@@ -63,12 +62,12 @@ def test_the_accumulation_line_runs_in_every_kind_of_backward_pass() -> None:
         gradients(y, [x])
 
     def create_graph() -> None:
-        x, y = graph()
+        _, y = graph()
         y.backward(create_graph=True)
 
     def anomaly() -> None:
         with autograd.detect_anomaly():
-            x, y = graph()
+            _, y = graph()
             y.backward()
 
     def second_order() -> None:
@@ -258,7 +257,7 @@ def test_one_no_grad_instance_shared_by_threads() -> None:
                     barrier.wait(timeout=10) if _ == 0 else None
                     seen.append((Value(1.0) * 2.0).is_leaf)
                 seen.append(not (Value(1.0) * 2.0).is_leaf)
-        except BaseException as e:  # noqa: BLE001 - reported below
+        except BaseException as e:  # reported below
             errors.append(e)
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -1,0 +1,49 @@
+"""Closure nodes: micrograd's way of recording an op, for code from its lecture.
+
+``Value(data, _children, _op)`` records a node whose backward step is a closure the
+user assigns to ``out._backward``; the closure adds to its inputs' ``.grad`` itself.
+docs/micrograd.md shows the lecture's code running on autograd.Value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Closure:
+    """The primitive of a node built micrograd's way, ``Value(data, _children, _op)``.
+
+    Its backward step is the closure assigned to ``node._backward``, which adds to the
+    inputs' ``.grad`` itself; backprop() runs it in topological order. It has no local
+    derivatives, so what needs them (gradients(), the transforms, hooks, forward mode,
+    the player, compile) refuses it with ``closure_error``.
+    """
+
+    name, arity, groups, params, blocks = "closure", "n", 1, (), False
+
+    def inputs(self, node: Any) -> tuple[Any, ...]:
+        return node._x  # type: ignore[no-any-return]
+
+    def text(self, node: Any) -> str:
+        return node._y[0]  # type: ignore[no-any-return]
+
+    def local(self, node: Any) -> tuple[()]:
+        node._y[1]()  # the closure adds to each input's .grad itself
+        return ()
+
+    def local_with(self, m: Any, node: Any, **kwargs: Any) -> Any:
+        raise closure_error(node, "this")
+
+
+CLOSURE = Closure()
+
+
+def closure_error(node: Any, what: str) -> TypeError:
+    """The one error for a closure node met where local derivatives are needed."""
+    return TypeError(f"{what} needs each op's local derivatives, but the node {node!r} (op {node.op!r}) was built "
+                     "micrograd's way, with a closure as its backward; backward() runs it, nothing else can. "
+                     "Define the op with autograd.defop(name, forward, deriv) instead (docs/micrograd.md).")
+
+
+def no_step() -> None:
+    """The backward step of a leaf: nothing to pass on."""
