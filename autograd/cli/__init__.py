@@ -1,0 +1,88 @@
+"""Command line: ``autograd demo`` and ``autograd graph EXPR --at x=3 y=2``.
+
+One module per command (demo.py, graph.py; formulas in formula.py). Every
+user error ends the command with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .errors import CLIError, one_line
+from .formula import Formula
+
+__all__ = ["CLIError", "Formula", "build_parser", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"autograd: error: {message} (see 'autograd {self.prog.split()[-1]} --help')\n"
+                  if " " in self.prog else f"autograd: error: {message} (see 'autograd --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="autograd", description="scalar-autograd: see backprop, train tiny networks.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    d = sub.add_parser("demo", help="train a small MLP and write plots and a diagram",
+                       description="Train an MLP, print train/test accuracy, and write plots and a diagram.")
+    d.add_argument("--dataset", choices=("moons", "spiral", "digits"), default="moons",
+                   help="moons (default): 2 classes in 2-D; spiral: 3 classes in 2-D; "
+                        "digits: 8x8 images, 10 classes (needs scikit-learn)")
+    d.add_argument("--epochs", type=_positive_int, default=None,
+                   help="training epochs (default: moons 30, spiral 60, digits 5)")
+    d.add_argument("--seed", type=_int, default=0, help="seed for the data, the split and the weights (default 0)")
+    d.add_argument("--out", default="autograd-demo", metavar="DIR",
+                   help="folder for loss.png, decision_boundary.png (predictions.png for digits), "
+                        "neuron.svg and model.json (default: ./autograd-demo)")
+    d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+    g = sub.add_parser("graph", help="draw the graph of a formula with its gradients",
+                       description="Build Values for a formula, run backward, draw the graph, print gradients.")
+    g.add_argument("formula", nargs="?", help='e.g. "(x + y)**2"')
+    g.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="values of the variables")
+    g.add_argument("-o", "--output", default=None, help="write the diagram: .svg, .png, .pdf or .dot")
+    g.add_argument("--check", action="store_true", help="also compare with numerical gradients")
+    g.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
+    g.add_argument("--order", action="store_true", help="number the ops in the order backward visits them")
+    g.add_argument("--precision", type=_positive_int, default=4, metavar="N", help="significant digits (default 4)")
+    g.epilog = 'example: autograd graph "(x + y)**2" --at x=3 y=2 -o chain.svg   (see docs/diagrams.md)'
+    return p
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {n}")
+    return n
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            from .demo import cmd_demo
+
+            return cmd_demo(args)
+        from .graph import cmd_graph
+
+        return cmd_graph(args)
+    except CLIError as e:
+        print(f"autograd: error: {one_line(str(e))}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("autograd: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,16 @@
+"""The CLI's user errors, and how any error message is made into one safe line."""
+
+from __future__ import annotations
+
+
+class CLIError(Exception):
+    """A user error: printed as one line on stderr, exit status 2."""
+
+
+def one_line(text: str) -> str:
+    """``text`` as a single printable line: line breaks become ' / ', other control characters
+    are escaped (``\\x1b``), so a message that quotes user input can never break the line or
+    drive the terminal."""
+    parts = [p.strip() for p in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    flat = " / ".join(p for p in parts if p)
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in flat)
