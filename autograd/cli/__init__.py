@@ -7,6 +7,7 @@ user error ends the command with one line on stderr and exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,8 +19,9 @@ __all__ = ["CLIError", "Formula", "build_parser", "main"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"autograd: error: {message} (see 'autograd {self.prog.split()[-1]} --help')\n"
-                  if " " in self.prog else f"autograd: error: {message} (see 'autograd --help')\n")
+        # argparse quotes some of the user's arguments verbatim: keep them on one line.
+        where = f"autograd {self.prog.split()[-1]}" if " " in self.prog else "autograd"
+        self.exit(2, f"autograd: error: {one_line(message)} (see '{where} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--check", action="store_true", help="also compare with numerical gradients")
     g.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
     g.add_argument("--order", action="store_true", help="number the ops in the order backward visits them")
-    g.add_argument("--precision", type=_positive_int, default=4, metavar="N", help="significant digits (default 4)")
+    g.add_argument("--precision", type=_precision, default=4, metavar="N",
+                   help="significant digits in the diagram, 1 to 17 (default 4)")
     g.epilog = 'example: autograd graph "(x + y)**2" --at x=3 y=2 -o chain.svg   (see docs/diagrams.md)'
     return p
 
@@ -70,7 +73,19 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _precision(text: str) -> int:
+    n = _positive_int(text)
+    if n > 17:  # a float has 17 significant digits at most
+        raise argparse.ArgumentTypeError(f"expected a number of significant digits from 1 to 17, got {n}")
+    return n
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for any user error, after one line on stderr).
+
+    Argument errors exit through argparse (``SystemExit(2)``). No error prints a
+    traceback; set AUTOGRAD_DEBUG=1 to see one for an unexpected error.
+    """
     args = build_parser().parse_args(argv)
     try:
         if args.command == "demo":
@@ -81,8 +96,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cmd_graph(args)
     except CLIError as e:
-        print(f"autograd: error: {one_line(str(e))}", file=sys.stderr)
-        return 2
+        return _fail(str(e))
     except KeyboardInterrupt:
         print("autograd: interrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # not foreseen by the command: still one line, never a traceback
+        if os.environ.get("AUTOGRAD_DEBUG"):
+            raise
+        return _fail(f"{e or 'no message'} ({type(e).__name__}; set AUTOGRAD_DEBUG=1 to see where)")
+
+
+def _fail(message: str) -> int:
+    print(f"autograd: error: {one_line(message)}", file=sys.stderr)
+    return 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -93,7 +94,9 @@ class Formula:
         if len(text) > FORMULA_MAX_CHARS:
             raise CLIError(f"the formula is {len(text):,} characters long; the limit is {FORMULA_MAX_CHARS:,}")
         try:
-            tree = ast.parse(text.strip(), mode="eval")
+            with warnings.catch_warnings():  # "1if x else 2", "'\\d'": refused below, with our own message
+                warnings.simplefilter("ignore")
+                tree = ast.parse(text.strip(), mode="eval")
         except SyntaxError as e:
             where = f" at column {e.offset}" if e.offset else ""
             raise CLIError(f"bad formula: {e.msg}{where}: {text.strip()!r}") from None

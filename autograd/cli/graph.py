@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import keyword
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from .errors import CLIError
 from .formula import Formula
 
+if TYPE_CHECKING:
+    from ..engine import Value
+
 _OUTPUT_NAMES = ("z", "f", "out", "result")  # the first not taken by a variable names the output
+
 
 def _parse_at(items: Sequence[str]) -> dict[str, float]:
     values: dict[str, float] = {}
@@ -35,42 +42,22 @@ def _fmt(x: float) -> str:
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    from ..check import GradcheckError, gradcheck, gradcheck_table
-    from ..engine import Value, topological_order
-    from ..viz import SUFFIXES, RenderError, draw_dot
+    """Run ``autograd graph``: every input is checked before anything is printed."""
+    from ..engine import Value
 
-    text, items = args.formula, list(args.at)
-    if text is None:  # `graph --at x=3 "x**2"`: argparse gave the formula to --at
-        loose = [i for i in items if "=" not in i]
-        if len(loose) != 1:
-            raise CLIError('give a formula, e.g. autograd graph "(x + y)**2" --at x=3 y=2')
-        text = loose[0]
-        items.remove(text)
-    at = _parse_at(items)
-    formula = Formula(text, list(at))
+    formula, at = _read_formula(args.formula, list(args.at))
     out_path = args.output
     if out_path is not None:
-        suffix = os.path.splitext(out_path)[1].lower()
-        if suffix not in SUFFIXES:
-            got = f"unsupported output suffix {suffix!r}" if suffix else f"-o {out_path!r} has no suffix"
-            raise CLIError(f"{got}: use .svg, .png, .dot, or .pdf (pdf needs the system Graphviz)")
-        folder = os.path.dirname(out_path) or "."
-        if not os.path.isdir(folder):
-            raise CLIError(f"cannot write {out_path}: the folder {folder!r} does not exist")
+        _check_output_path(out_path)
 
     xs = {name: Value(v, name) for name, v in at.items()}
-    z = formula.build(dict(xs))
-    if not isinstance(z, Value):
-        raise CLIError('the formula uses no variables, so there is nothing to differentiate; '
-                       'e.g. autograd graph "x**2" --at x=3')  # fmt: skip
-    out_name = next(n for n in _OUTPUT_NAMES if n not in at)
-    z.backward()
-    if not z.is_leaf:
-        z.label = out_name
-        inner = [v for v in reversed(topological_order([z])) if v is not z]
-        free = (f"t{k}" for k in range(1, 10**6) if f"t{k}" not in at)
-        for v in inner:
-            v.label = "t" if len(inner) == 1 and "t" not in at else next(free)
+    with _evaluating(formula):
+        z = formula.build(dict(xs))
+        if not isinstance(z, Value):
+            raise CLIError('the formula uses no variables, so there is nothing to differentiate; '
+                           'e.g. autograd graph "x**2" --at x=3')  # fmt: skip
+        z.backward()
+    out_name = _name_nodes(z, at)
 
     where = ", ".join(f"{n}={_fmt(v)}" for n, v in at.items())
     print(f"{out_name} = {formula.text} = {_fmt(z.data)}   at {where}")
@@ -79,28 +66,99 @@ def cmd_graph(args: argparse.Namespace) -> int:
 
     status = 0
     if args.check:
-        names = list(at)
-        f = lambda *vals: formula.build(dict(zip(names, vals)))  # noqa: E731
-        point = list(at.values())
-        print()
-        print("gradcheck, inputs in order: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)))
-        print(gradcheck_table(f, point))
-        try:
-            gradcheck(f, point)
-            print("gradcheck: analytic and numerical gradients agree")
-        except GradcheckError:
-            print("gradcheck: MISMATCH between analytic and numerical gradients (see the table)")
-            status = 1
-
+        with _evaluating(formula):
+            status = _gradcheck(formula, at)
     if out_path is None:
         print("(add -o graph.svg, .png or .dot to draw the diagram)")
         return status
-    diagram = draw_dot(z, rankdir=args.rankdir, show_order=args.order, precision=args.precision)
+    _draw(z, out_path, args)
+    return status
+
+
+def _read_formula(text: str | None, items: list[str]) -> tuple[Formula, dict[str, float]]:
+    """The checked formula and the values of its variables, from the command line."""
+    if text is None:  # `graph --at x=3 "x**2"`: argparse gave the formula to --at
+        loose = [i for i in items if "=" not in i]
+        if len(loose) != 1:
+            raise CLIError('give a formula, e.g. autograd graph "(x + y)**2" --at x=3 y=2')
+        text = loose[0]
+        items.remove(text)
+    at = _parse_at(items)
+    return Formula(text, list(at)), at
+
+
+def _check_output_path(out_path: str) -> None:
+    from ..viz import SUFFIXES
+
+    suffix = os.path.splitext(out_path)[1].lower()
+    if suffix not in SUFFIXES:
+        got = f"unsupported output suffix {suffix!r}" if suffix else f"-o {out_path!r} has no suffix"
+        raise CLIError(f"{got}: use .svg, .png, .dot, or .pdf (pdf needs the system Graphviz)")
+    folder = os.path.dirname(out_path) or "."
+    if not os.path.isdir(folder):
+        raise CLIError(f"cannot write {out_path}: the folder {folder!r} does not exist")
+    if os.path.isdir(out_path):
+        raise CLIError(f"cannot write {out_path}: it is a folder")
+
+
+@contextmanager
+def _evaluating(formula: Formula) -> Iterator[None]:
+    """Turn the library's refusals (``clamp(x, 3, 2)``: lo > hi) into one-line user errors."""
     try:
-        written = diagram.render(out_path)
+        yield
+    except (RecursionError, MemoryError):
+        raise CLIError(f"the formula is too big or too deeply nested to evaluate: {formula.text[:60]!r}") from None
+    except (ValueError, TypeError, ArithmeticError) as e:
+        raise CLIError(f"cannot evaluate {formula.text[:60]!r}: {e}") from None
+
+
+def _name_nodes(z: Value, at: dict[str, float]) -> str:
+    """Label the output and the intermediate nodes with names the variables do not use.
+
+    The output is z (or f, out, result, then out1, out2, ...); intermediates are
+    t, or t1, t2, ... in forward order. Returns the output's name.
+    """
+    from ..engine import topological_order
+
+    taken = set(at)  # membership only
+    out_name = next(n for n in itertools.chain(_OUTPUT_NAMES, (f"out{k}" for k in itertools.count(1)))
+                    if n not in taken)  # fmt: skip
+    if z.is_leaf:
+        return out_name
+    z.label = out_name
+    inner = [v for v in reversed(topological_order([z])) if v is not z]
+    free = (f"t{k}" for k in itertools.count(1) if f"t{k}" not in taken)
+    for v in inner:
+        v.label = "t" if len(inner) == 1 and "t" not in taken else next(free)
+    return out_name
+
+
+def _gradcheck(formula: Formula, at: dict[str, float]) -> int:
+    """Print the gradcheck table; 0 if the gradients agree, 1 if not."""
+    from ..check import GradcheckError, gradcheck, gradcheck_table
+
+    names = list(at)
+    f = lambda *vals: formula.build(dict(zip(names, vals)))  # noqa: E731
+    point = list(at.values())
+    print()
+    print("gradcheck, inputs in order: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)))
+    print(gradcheck_table(f, point))
+    try:
+        gradcheck(f, point)
+    except GradcheckError:
+        print("gradcheck: MISMATCH between analytic and numerical gradients (see the table)")
+        return 1
+    print("gradcheck: analytic and numerical gradients agree")
+    return 0
+
+
+def _draw(z: Value, out_path: str, args: argparse.Namespace) -> None:
+    from ..viz import RenderError, draw_dot
+
+    try:
+        written = draw_dot(z, rankdir=args.rankdir, show_order=args.order, precision=args.precision).render(out_path)
     except RenderError as e:
         raise CLIError(str(e)) from None
     except OSError as e:
         raise CLIError(f"cannot write {out_path}: {e.strerror or e}") from None
     print(f"wrote {written}")
-    return status
