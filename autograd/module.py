@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ._validate import describe, printable
 from .engine import Value
 from .weights import StateValue, read_weights, write_weights
 
@@ -124,27 +125,30 @@ class Module:
             given = state[name]
             if isinstance(entry, list):
                 if not isinstance(given, (list, tuple)):
-                    problems.append(f"wrong size: {name!r} needs a list of {len(entry)} numbers, "
-                                    f"got {_describe(given)}")  # fmt: skip
+                    problems.append(f"wrong size: {_key(name)} needs a list of {len(entry)} numbers, "
+                                    f"got {describe(given)}")  # fmt: skip
                     continue
                 if len(given) != len(entry):
-                    problems.append(f"wrong size: {name!r} needs {len(entry)} numbers, got {len(given)}")
+                    problems.append(f"wrong size: {_key(name)} needs {len(entry)} numbers, got {len(given)}")
                     continue
                 pairs = list(zip(entry, given))
             else:
                 if isinstance(given, (list, tuple)):
-                    problems.append(f"wrong size: {name!r} needs one number, got a list of {len(given)}")
+                    problems.append(f"wrong size: {_key(name)} needs one number, got a list of {len(given)}")
                     continue
                 pairs = [(entry, given)]
             for i, (p, x) in enumerate(pairs):
                 where = f"{name}[{i}]" if isinstance(entry, list) else name
                 f = _finite_number(x)
                 if f is None:
-                    problems.append(f"bad value: {where!r} must be a finite number, got {_describe(x)}")
+                    problems.append(f"bad value: {_key(where)} must be a finite number, got {describe(x)}")
                 else:
                     updates.append((p, f))
-        lines = [f"missing key: {k!r}" for k in missing] + [f"unexpected key: {k!r}" for k in extra] + problems
+        lines = [f"missing key: {_key(k)}" for k in missing] + [f"unexpected key: {_key(k)}" for k in extra]
+        lines += problems
         if lines:
+            if len(lines) > _MAX_LINES:
+                lines[_MAX_LINES:] = [f"... and {len(lines) - _MAX_LINES} more"]
             raise ValueError(
                 f"the weights do not fit {self!r} ({len(missing)} missing, {len(extra)} unexpected, "
                 f"{len(problems)} wrong) and nothing was loaded:\n  " + "\n  ".join(lines) + "\n"
@@ -168,15 +172,15 @@ class Module:
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Load weights saved by :meth:`save` into this model; returns the model.
 
-        A file of another format or a newer version, or weights that do not fit
-        the model, raise ValueError and leave the model untouched.
+        A file of another format or an unsupported version, a damaged file, or
+        weights that do not fit the model raise ValueError and leave the model
+        untouched. Nothing from the file is echoed unescaped in a message.
         """
-        state, saved = read_weights(path)
+        state, origin = read_weights(path)
         try:
             self.load_state_dict(state)
         except ValueError as e:
-            origin = f" (saved from {saved})" if saved is not None else ""
-            raise ValueError(f"{os.fspath(path)}{origin}: {e}") from None
+            raise ValueError(f"{origin}: {e}") from None
         return self
 
 
@@ -210,10 +214,12 @@ def _walk(prefix: str, obj: Any, seen: set[int]) -> Iterator[tuple[str, Value | 
                 yield from _walk(f"{prefix}.{k}" if prefix else k, v, seen)
 
 
-def _describe(x: Any) -> str:
-    if isinstance(x, (list, tuple)):
-        return f"a list of {len(x)}"
-    return f"{type(x).__name__} {x!r}"[:60]
+_MAX_LINES = 20  # problems listed one per line in load_state_dict's error; the rest are counted
+
+
+def _key(name: Any) -> str:
+    """A state-dict key for a message: quoted, escaped, cut short (keys may come from a file)."""
+    return printable(repr(name), 80)
 
 
 def _finite_number(x: Any) -> float | None:

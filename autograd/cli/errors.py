@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .._validate import printable
+
 
 class CLIError(Exception):
     """A user error: printed as one line on stderr, exit status 2."""
@@ -12,5 +14,4 @@ def one_line(text: str) -> str:
     are escaped (``\\x1b``), so a message that quotes user input can never break the line or
     drive the terminal."""
     parts = [p.strip() for p in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    flat = " / ".join(p for p in parts if p)
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in flat)
+    return printable(" / ".join(p for p in parts if p), limit=2000)
