@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 
 from .errors import CLIError, one_line
 from .formula import Formula
@@ -84,26 +88,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2 for any user error, after one line on stderr).
 
     Argument errors exit through argparse (``SystemExit(2)``). No error prints a
-    traceback; set AUTOGRAD_DEBUG=1 to see one for an unexpected error.
+    traceback; set AUTOGRAD_DEBUG=1 to see one for an unexpected error. Ctrl-C
+    returns 130 and SIGTERM 143, after the command has cleaned up (a weights file
+    being saved keeps its old content and leaves no temporary file).
     """
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            from .demo import cmd_demo
+        with _sigterm_exits():
+            if args.command == "demo":
+                from .demo import cmd_demo
 
-            return cmd_demo(args)
-        from .graph import cmd_graph
+                return cmd_demo(args)
+            from .graph import cmd_graph
 
-        return cmd_graph(args)
+            return cmd_graph(args)
     except CLIError as e:
         return _fail(str(e))
     except KeyboardInterrupt:
         print("autograd: interrupted", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("autograd: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except Exception as e:  # not foreseen by the command: still one line, never a traceback
         if os.environ.get("AUTOGRAD_DEBUG"):
             raise
         return _fail(f"{e or 'no message'} ({type(e).__name__}; set AUTOGRAD_DEBUG=1 to see where)")
+
+
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler, so that ``finally`` blocks run (a save removes its temp file)."""
+
+
+@contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """While the command runs, SIGTERM unwinds the stack like Ctrl-C instead of killing the process.
+
+    Installed here, in the CLI, and put back afterwards: the library itself installs no
+    signal handlers. Only the main thread can set one; elsewhere this does nothing.
+    """
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        if previous is not None:  # None: set outside Python, cannot be restored from here
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message: str) -> int:
