@@ -61,7 +61,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     opt = optim.Adam(model.parameters(), lr=lr)
     print(f"{args.dataset}: {about}, split 8:2 into {len(X_train)} train / {len(X_test)} test (seed {args.seed})")
     print(f"model: {model}, {model.num_parameters()} parameters; "
-          f"{'binary cross-entropy' if binary else 'cross-entropy'}, Adam, {epochs} epochs")  # fmt: skip
+          f"{'binary cross-entropy' if binary else 'cross-entropy'}, Adam, {_count(epochs, 'epoch')}")  # fmt: skip
     history = train.fit(model, loss_fn, X_train, y_train, epochs, opt, cfg["batch_size"],
                         X_test, y_test, progress=not args.no_progress, seed=args.seed)  # fmt: skip
     train_acc = train.accuracy(model, X_train, y_train)
@@ -133,3 +133,8 @@ def _demo_neuron_diagram(model: Any, X: Sequence[Sequence[float]], path: str) ->
     except viz.RenderError as e:
         return f"no neuron diagram: {e}"
     return path
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

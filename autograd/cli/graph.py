@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CLIError
 from .formula import Formula
+from .hints import nan_notes
 
 if TYPE_CHECKING:
     from ..engine import Value
@@ -63,11 +64,13 @@ def cmd_graph(args: argparse.Namespace) -> int:
     print(f"{out_name} = {formula.text} = {_fmt(z.data)}   at {where}")
     for name, x in xs.items():
         print(f"d{out_name}/d{name} = {_fmt(float(x.grad))}")
+    for note in nan_notes(z):
+        print(note)
 
     status = 0
     if args.check:
         with _evaluating(formula):
-            status = _gradcheck(formula, at)
+            status = _gradcheck(formula, at, {name: float(x.grad) for name, x in xs.items()})
     if out_path is None:
         print("(add -o graph.svg, .png or .dot to draw the diagram)")
         return status
@@ -133,16 +136,23 @@ def _name_nodes(z: Value, at: dict[str, float]) -> str:
     return out_name
 
 
-def _gradcheck(formula: Formula, at: dict[str, float]) -> int:
-    """Print the gradcheck table; 0 if the gradients agree, 1 if not."""
-    from ..check import GradcheckError, gradcheck, gradcheck_table
+def _gradcheck(formula: Formula, at: dict[str, float], analytic: dict[str, float]) -> int:
+    """Print backprop's gradients against central differences, one row per variable by name;
+    0 if ``gradcheck`` finds they agree, 1 if not."""
+    from ..check import GradcheckError, gradcheck, numerical_grad
 
     names = list(at)
     f = lambda *vals: formula.build(dict(zip(names, vals)))  # noqa: E731
     point = list(at.values())
+    numeric = numerical_grad(f, point)
+    width = max(5, *map(len, names))
     print()
-    print("gradcheck, inputs in order: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)))
-    print(gradcheck_table(f, point))
+    print(f"{'input':>{width}} {'at':>12} {'analytic':>14} {'numerical':>14} {'abs err':>10} {'rel err':>10}")
+    for name, x, n in zip(names, point, numeric):
+        a = analytic[name]
+        err, scale = abs(a - n), max(abs(a), abs(n))
+        rel = err / scale if scale else 0.0
+        print(f"{name:>{width}} {x:>12.6g} {a:>14.8g} {n:>14.8g} {err:>10.2e} {rel:>10.2e}")
     try:
         gradcheck(f, point)
     except GradcheckError:
