@@ -42,7 +42,7 @@ __all__ = [
     "value_and_grad",
 ]  # fmt: skip
 
-_LAZY_SUBMODULES = ("nn", "optim", "data", "train", "interop")
+_LAZY_SUBMODULES = ("nn", "optim", "data", "train", "interop", "plots", "losses")
 
 
 def __getattr__(name: str) -> object:

@@ -14,6 +14,8 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
+from ._validate import check_count
+
 __all__ = ["make_moons", "make_spiral", "load_digits", "train_test_split", "batches"]
 
 T = TypeVar("T")
@@ -36,12 +38,6 @@ def _rng(seed: Seed) -> _Rng:
     return random.Random(seed)
 
 
-def _count(n: Any, what: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < minimum:
-        raise ValueError(f"{what} must be a whole number >= {minimum}, got {n!r}")
-    return n
-
-
 def _noise(noise: Any) -> float:
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not 0 <= noise < math.inf:
         raise ValueError(f"noise must be a number >= 0 (the standard deviation), got {noise!r}")
@@ -55,7 +51,7 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[list[l
     (lower moon), shuffled. ``noise`` is the standard deviation of Gaussian
     noise added to each coordinate. For hinge loss use labels ``2*y - 1``.
     """
-    n = _count(n, "n (the number of points)", 2)
+    n = check_count(n, "n (the number of points)", 2)
     sd = _noise(noise)
     rng = _rng(seed)
     n_upper = n // 2
@@ -81,8 +77,8 @@ def make_spiral(
     Each arm has ``n_per_class`` points at radius 0..1; ``noise`` jitters the
     angle (in radians). Labels are 0 .. classes-1; points are shuffled.
     """
-    n_per_class = _count(n_per_class, "n_per_class", 2)
-    classes = _count(classes, "classes", 2)
+    n_per_class = check_count(n_per_class, "n_per_class", 2)
+    classes = check_count(classes, "classes", 2)
     sd = _noise(noise)
     rng = _rng(seed)
     points: list[tuple[list[float], int]] = []
@@ -208,7 +204,7 @@ def batches(
     new order every epoch that is still reproducible.
     """
     _check_xy(X, y, "batches")  # checked now, not at the first next()
-    batch_size = _count(batch_size, "batch_size")
+    batch_size = check_count(batch_size, "batch_size")
     n = len(X)
     order = _shuffled(n, _rng(seed)) if shuffle else list(range(n))
     return _batches(X, y, order, batch_size)

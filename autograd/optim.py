@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ._validate import check_count
 from .engine import Value
 
 __all__ = [
@@ -193,12 +194,6 @@ class Schedule:
         return [self(k) for k in range(n)]
 
 
-def _check_steps(steps: Any, name: str = "steps") -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {steps!r}")
-    return steps
-
-
 class linear_decay(Schedule):
     """From ``start`` to ``end`` in a straight line over ``steps`` steps, then ``end``.
 
@@ -209,7 +204,7 @@ class linear_decay(Schedule):
     def __init__(self, start: float, end: float, steps: int) -> None:
         self.start = _check_number(start, "start")
         self.end = _check_number(end, "end")
-        self.steps = _check_steps(steps)
+        self.steps = check_count(steps, "steps")
 
     def __call__(self, step: int) -> float:
         k = min(max(step, 0), self.steps)
@@ -224,7 +219,7 @@ class step_decay(Schedule):
 
     def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
         self.lr = _check_number(lr, "lr")
-        self.step_size = _check_steps(step_size, "step_size")
+        self.step_size = check_count(step_size, "step_size")
         self.gamma = _check_number(gamma, "gamma")
 
     def __call__(self, step: int) -> float:
@@ -243,7 +238,7 @@ class cosine_decay(Schedule):
 
     def __init__(self, lr: float, steps: int, min_lr: float = 0.0) -> None:
         self.lr = _check_number(lr, "lr")
-        self.steps = _check_steps(steps)
+        self.steps = check_count(steps, "steps")
         self.min_lr = _check_number(min_lr, "min_lr")
 
     def __call__(self, step: int) -> float:

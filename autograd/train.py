@@ -1,4 +1,4 @@
-"""A training loop with a progress bar (``fit``), and ``accuracy``/``evaluate``.
+"""A training loop with a progress bar (``fit``), and ``accuracy``/``evaluate``. Plots are in plots.py.
 
 ``fit`` is a convenience: an explicit loop is five lines and stays first-class::
 
@@ -21,13 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._validate import check_count
 from .data import batches
 from .engine import Value, no_grad
 from .optim import Adam, Optimizer
 
-__all__ = [
-    "History", "fit", "evaluate", "accuracy", "predict", "loss_and_grad", "plot_history", "plot_decision_boundary",
-]
+__all__ = ["History", "fit", "evaluate", "accuracy", "predict", "loss_and_grad"]
 
 LossFn = Callable[[list[Any], list[Any]], Value]
 BatchStep = Callable[[Callable[[Any], Any], LossFn, list[Any], list[Any]], tuple[float, list[Any]]]
@@ -167,16 +166,15 @@ def fit(
         step = CompiledStep()
 
     _check_data(X, y, "fit")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive whole number, got {epochs!r}")
+    check_count(epochs, "epochs")
     if (X_val is None) != (y_val is None):
         raise ValueError("pass both X_val and y_val, or neither")
     if X_val is not None and y_val is not None:
         _check_data(X_val, y_val, "fit (validation data)")
     if optimizer is None:
         optimizer = Adam(model.parameters(), lr=0.01)
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive whole number or None (the whole set), got {batch_size!r}")
+    if batch_size is not None:
+        check_count(batch_size, "batch_size")
     size = len(X) if batch_size is None else batch_size
     n_batches = -(-len(X) // size)
     rng = random.Random(seed)
@@ -215,94 +213,3 @@ def fit(
     finally:
         bar.close()
     return history
-
-
-# --------------------------------------------------------------------------
-# Plots (matplotlib, drawn on a Figure object: no pyplot, no global backend)
-# --------------------------------------------------------------------------
-
-
-def plot_history(history: History, path: str, title: str = "training", val_name: str = "validation") -> None:
-    """Write a PNG of the per-epoch loss and accuracy curves (validation ones too, if any)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9, 3.6), layout="constrained")
-    ax_loss, ax_acc = fig.subplots(1, 2)
-    epochs = range(1, len(history.loss) + 1)
-    ax_loss.plot(epochs, history.loss, label="train", color="tab:blue")
-    if history.val_loss:
-        ax_loss.plot(epochs, history.val_loss, label=val_name, color="tab:orange")
-    ax_loss.set(xlabel="epoch", ylabel="loss", title="loss")
-    if min(history.loss + history.val_loss) > 0:
-        ax_loss.set_yscale("log")
-    ax_acc.plot(epochs, history.train_acc, label="train", color="tab:blue")
-    if history.val_acc:
-        ax_acc.plot(epochs, history.val_acc, label=val_name, color="tab:orange")
-    ax_acc.set(xlabel="epoch", ylabel="accuracy", title="accuracy", ylim=(0, 1.02))
-    for ax in (ax_loss, ax_acc):
-        ax.grid(alpha=0.3)
-        ax.legend()
-    fig.suptitle(title)
-    fig.savefig(path, dpi=100)
-
-
-def plot_decision_boundary(
-    model: Callable[[Any], Any],
-    X: Sequence[Sequence[float]],
-    y: Sequence[Any],
-    path: str,
-    X_test: Sequence[Sequence[float]] | None = None,
-    y_test: Sequence[Any] | None = None,
-    resolution: int = 60,
-    title: str = "decision boundary",
-    threshold: float = 0.0,
-) -> None:
-    """Write a PNG of the classes a 2-input model predicts over the plane, with the data on top.
-
-    Training points are circles, test points (if given) triangles.
-    """
-    from matplotlib.figure import Figure
-
-    pts = [list(p) for p in X] + [list(p) for p in (X_test or [])]
-    if not pts or any(len(p) != 2 for p in pts):
-        raise ValueError("plot_decision_boundary needs 2-dimensional inputs")
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    pad_x, pad_y = 0.1 * (max(xs) - min(xs)) + 0.2, 0.1 * (max(ys) - min(ys)) + 0.2
-    x0, x1, y0, y1 = min(xs) - pad_x, max(xs) + pad_x, min(ys) - pad_y, max(ys) + pad_y
-    gx = [x0 + (x1 - x0) * i / (resolution - 1) for i in range(resolution)]
-    gy = [y0 + (y1 - y0) * j / (resolution - 1) for j in range(resolution)]
-    with no_grad():
-        outs = [[model([a, b]) for a in gx] for b in gy]
-    binary = not isinstance(outs[0][0], (list, tuple))
-    # One output: the score itself, so the boundary (score = threshold) is interpolated smoothly.
-    grid = [[float(o) - threshold if binary else predict(o) for o in row] for row in outs]
-    k = 2 if binary else 1 + max(max(_class_of(t) for t in [*y, *(y_test or [])]), int(max(map(max, grid))))
-    fig = Figure(figsize=(5.5, 5), layout="constrained")
-    ax = fig.subplots()
-    cmap = "coolwarm" if k <= 2 else "tab10"
-    if binary:
-        import matplotlib
-
-        colors = matplotlib.colormaps[cmap]
-        lo, hi = min(map(min, grid)), max(map(max, grid))
-        levels = [min(lo, 0.0) - 1.0, 0.0, max(hi, 0.0) + 1.0]
-        ax.contourf(gx, gy, grid, levels=levels, colors=[colors(0.0), colors(1.0)], alpha=0.3)
-        ax.contour(gx, gy, grid, levels=[0.0], colors="k", linewidths=0.8)
-    else:
-        levels = [c - 0.5 for c in range(k + 1)]
-        ax.contourf(gx, gy, grid, levels=levels, cmap=cmap, alpha=0.35, vmin=0, vmax=k - 1)
-    ax.scatter(xs[: len(X)], ys[: len(X)], c=[_class_of(t) for t in y], cmap=cmap, vmin=0,
-               vmax=max(k - 1, 1), s=18, edgecolors="k", linewidths=0.4, label="train")  # fmt: skip
-    if X_test:
-        ax.scatter(xs[len(X):], ys[len(X):], c=[_class_of(t) for t in (y_test or [])], cmap=cmap,
-                   vmin=0, vmax=max(k - 1, 1), s=30, marker="^", edgecolors="k", linewidths=0.6,
-                   label="test")  # fmt: skip
-    ax.set(title=title, xlim=(x0, x1), ylim=(y0, y1), xlabel="x0", ylabel="x1")
-    ax.legend(loc="upper right")
-    fig.savefig(path, dpi=100)
-
-
-def _class_of(target: Any) -> int:
-    """A label as a class index: -1/+1 and 0/1 both become 0/1; class indices stay."""
-    t = float(target)
-    return int(t) if t > 0 else 0

@@ -24,15 +24,25 @@ settings.register_profile("matrix", parent=_ci_parent, deadline=None, max_exampl
 settings.load_profile(os.environ.get("AUTOGRAD_HYPOTHESIS_PROFILE") or ("autograd-ci" if IN_CI else "dev"))
 
 
+# The oracles' pins, as the Makefile's `oracles` target installs them (a test keeps the two in step).
+ORACLE_PINS = {"torch": "torch==2.13.0", "micrograd": "micrograd==0.1.0", "onnx": "onnx==1.23.2",
+               "onnxruntime": "onnxruntime==1.32.0"}
+
+
 def oracle(name: str) -> ModuleType:
-    """Import a test oracle; a failure when CI or ORACLES=1 is set, a skip otherwise."""
+    """Import a test oracle; a failure when CI or ORACLES=1 is set, a skip otherwise.
+
+    Either way the message says how to install it.
+    """
     try:
         return importlib.import_module(name)
     except ImportError:
+        pin = ORACLE_PINS[name.partition(".")[0]]
         if ORACLES_REQUIRED:
-            pytest.fail(f"oracle '{name}' is missing but required (CI or ORACLES=1): `make test` "
-                        "installs the oracles then (the Makefile's oracles target)", pytrace=False)  # fmt: skip
-        pytest.skip(f"oracle '{name}' is not installed; `ORACLES=1 make test` installs it")
+            pytest.fail(f"oracle '{name}' is missing but required (CI or ORACLES=1): "
+                        f"`make test` installs it then, or run `pip install {pin}`", pytrace=False)  # fmt: skip
+        pytest.skip(f"oracle '{name}' is not installed: run `pip install {pin}`, "
+                    "or `ORACLES=1 make test` to install the oracles and require them")  # fmt: skip
 
 
 @pytest.fixture(scope="session")

@@ -58,8 +58,7 @@ def test_every_engine_computes_the_same_demo_loss() -> None:
         assert loss == pytest.approx(losses["autograd"], rel=1e-9), engine
 
 
-def test_micrograd_failures_are_reported_not_raised() -> None:
-    pytest.importorskip("micrograd")
+def test_micrograd_failures_are_reported_not_raised(micrograd_engine: ModuleType) -> None:
     result = _load("bench_deep").run("micrograd", {"ops": 5_000})
     assert isinstance(result["forward_s"], float)
     assert result["backward_s"].startswith("failed: RecursionError")

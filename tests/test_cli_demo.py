@@ -39,6 +39,7 @@ def test_demo_spiral_without_progress(tmp_path, capsys):
                         "--seed", "3")  # fmt: skip
     assert rc == 0 and err == ""
     assert "spiral" in out and "(seed 3)" in out and (tmp_path / "decision_boundary.png").exists()
+    assert "Adam, 1 epoch\n" in out  # not "1 epochs"
 
 
 def test_demo_digits(tmp_path, capsys):

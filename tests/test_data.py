@@ -180,7 +180,7 @@ def test_batches_with_one_generator_reshuffle_each_epoch():
 
 
 def test_batches_check_their_input_at_the_call():
-    with pytest.raises(ValueError, match="batch_size must be a whole number >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be a positive whole number"):
         data.batches([1, 2], [1, 2], 0)  # no next() needed to see the error
     with pytest.raises(ValueError, match="X has 2 samples but y has 1"):
         data.batches([1, 2], [1], 1)

@@ -12,7 +12,7 @@ import random
 import pytest
 
 import autograd
-from autograd import Value, gradcheck, nn
+from autograd import Value, _atomic, gradcheck, nn
 from autograd.data import make_moons
 
 # ---------------------------------------------------------------------------
@@ -277,12 +277,12 @@ def test_interrupted_save_leaves_old_file_and_no_temp_file(tmp_path, monkeypatch
     def boom(*args, **kw):
         raise OSError(28, "No space left on device")
 
-    target = {"json.dump": (nn.json, "dump", dump_half), "os.replace": (nn.os, "replace", boom),
-              "os.fsync": (nn.os, "fsync", boom)}[where]  # fmt: skip
+    target = {"json.dump": (_atomic.json, "dump", dump_half), "os.replace": (_atomic.os, "replace", boom),
+              "os.fsync": (_atomic.os, "fsync", boom)}[where]  # fmt: skip
     monkeypatch.setattr(*target)
     with pytest.raises((KeyboardInterrupt, OSError)):
         model.save(path)
-    monkeypatch.setattr(nn.json, "dump", real_dump)
+    monkeypatch.setattr(_atomic.json, "dump", real_dump)
     assert path.read_bytes() == old
     assert os.listdir(tmp_path) == ["w.json"]  # the temp file is gone
     fresh = nn.MLP(2, [3, 1], seed=9).load(path)
@@ -519,6 +519,13 @@ def test_nn_does_not_import_viz():
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not any("viz" in m or "train" in m or "optim" in m or "cli" in m for m in imported)
     assert autograd.nn is nn
+
+
+def test_losses_live_in_their_own_module_and_stay_reachable_from_nn():
+    from autograd import losses
+
+    for name in losses.__all__:
+        assert getattr(nn, name) is getattr(losses, name) and name in nn.__all__
 
 
 def test_submodules_load_lazily_from_the_package():

@@ -1,4 +1,4 @@
-"""autograd.train: fit, accuracy, evaluate, predict, plots."""
+"""autograd.train: fit, accuracy, evaluate, predict; and autograd.plots."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from autograd import Value, nn, optim, train
+from autograd import Value, nn, optim, plots, train
 from autograd.data import make_moons, make_spiral, train_test_split
 
 
@@ -139,9 +139,28 @@ def test_plots_write_pngs(tmp_path):
     pytest.importorskip("matplotlib")
     model, hist = _fit(epochs=2)
     Xtr, Xte, ytr, yte = _moons()
-    train.plot_history(hist, str(tmp_path / "loss.png"))
-    train.plot_decision_boundary(model, Xtr, ytr, str(tmp_path / "db.png"), Xte, yte, resolution=20)
+    plots.plot_history(hist, str(tmp_path / "loss.png"))
+    plots.plot_decision_boundary(model, Xtr, ytr, str(tmp_path / "db.png"), Xte, yte, resolution=20)
     for name in ("loss.png", "db.png"):
         assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="2-dimensional"):
-        train.plot_decision_boundary(model, [[1.0, 2.0, 3.0]], [0], str(tmp_path / "x.png"))
+        plots.plot_decision_boundary(model, [[1.0, 2.0, 3.0]], [0], str(tmp_path / "x.png"))
+
+
+def test_decision_boundary_draws_into_given_axes_with_labelled_axes(tmp_path):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    model, _ = _fit(epochs=1)
+    Xtr, _, ytr, _ = _moons()
+    fig = Figure()
+    left, right = fig.subplots(1, 2)
+    assert plots.plot_decision_boundary(model, Xtr, ytr, ax=right, resolution=10) is right
+    assert (right.get_xlabel(), right.get_ylabel()) == ("x0", "x1")
+    assert left.get_xlabel() == "" and not list(tmp_path.iterdir())  # only the given axes, and no file
+    named = plots.plot_decision_boundary(model, Xtr, ytr, str(tmp_path / "db.png"), resolution=10,
+                                         feature_names=("width", "height"))  # fmt: skip
+    assert (named.get_xlabel(), named.get_ylabel()) == ("width", "height")
+    assert (tmp_path / "db.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="needs a path to write a PNG to, or ax="):
+        plots.plot_decision_boundary(model, Xtr, ytr)
