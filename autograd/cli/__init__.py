@@ -30,6 +30,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="autograd", description="scalar-autograd: see backprop, train tiny networks.")
+    from .. import __version__
+
+    p.add_argument("--version", action="version", version=f"scalar-autograd {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 

@@ -1,4 +1,4 @@
-"""Value.register_hook: PyTorch's semantics, in backward(), gradients() and create_graph."""
+"""Value.register_hook (PyTorch's semantics, in backward(), gradients() and create_graph), item(), int(), round(), --version."""
 
 from __future__ import annotations
 
@@ -84,3 +84,11 @@ def test_item_int_and_round_read_the_number() -> None:
     assert v.item() == 2.75 and int(v) == 2 and round(v) == 3 and round(v, 1) == 2.8
     assert isinstance(v.item(), float) and isinstance(int(v), int)
     assert autograd.__version__ == __import__("importlib.metadata").metadata.version("scalar-autograd")
+
+
+def test_the_cli_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from autograd import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"scalar-autograd {autograd.__version__}"
