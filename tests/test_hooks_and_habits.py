@@ -1,4 +1,4 @@
-"""Value.register_hook (PyTorch's semantics, in backward(), gradients() and create_graph), item(), int(), round(), --version."""
+"""Value.register_hook (PyTorch's semantics), item(), int(), round(), and autograd --version."""
 
 from __future__ import annotations
 
