@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .engine import Value, _to_float, no_grad
+from .engine import Value, _to_float
+from .modes import no_grad
 from .passes import gradients
 
 

@@ -34,7 +34,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import modes, ops, passes
-from .engine import Value, _to_float, enable_grad
+from .engine import Value, _to_float
+from .modes import enable_grad
 from .ops import FLOAT
 
 __all__ = ["Compiled", "GuardFailed", "compile"]

@@ -26,11 +26,10 @@ from typing import Any, Union
 from . import modes, ops
 from .closure import CLOSURE, no_step
 from .hooks import HOOKS, RemovableHandle
-from .modes import OPEN, detect_anomaly, enable_grad, is_grad_enabled, no_grad, notify
+from .modes import OPEN, is_grad_enabled, notify
 from .ops import FLOAT, Primitive
 
-__all__ = ["Value", "backprop", "detect_anomaly", "enable_grad", "is_grad_enabled", "no_grad",
-           "topological_order"]  # fmt: skip
+__all__ = ["Value", "backprop", "topological_order"]
 
 Operand = Union["Value", float, int]
 
@@ -49,6 +48,74 @@ def _to_float(x: object) -> float:
             raise OverflowError(f"Value() got an int too large for a float ({len(str(x))} digits); "
                                 "scale it down first") from None  # fmt: skip
     raise TypeError(f"Value() takes a real number (int, float or numpy real scalar), not {t.__name__}")
+
+
+# --------------------------------------------------------------------------
+# Recording a node. Each operator is a recorder made for its primitive: the
+# primitive computes the output from the inputs' floats, and the node keeps the
+# primitive and its inputs (in _x and _y: the layout is ops.Primitive's).
+# --------------------------------------------------------------------------
+
+_new = object.__new__
+
+
+def _binary_op(prim: Primitive) -> Callable[[Operand, Operand], Value]:
+    """The function that records a node of a two-input primitive: ``Value.__mul__`` is ``_binary_op(ops.mul)``."""
+    forward = prim.forward_float
+
+    def record(x: Operand, y: Operand) -> Value:
+        if not isinstance(x, Value):
+            x = Value(x)
+        if not isinstance(y, Value):
+            y = Value(y)
+        out = _new(Value)
+        out.data = forward(x.data, y.data)
+        out.grad = 0.0
+        out.label = out.tag = ""
+        if OPEN[0]:  # some grad mode or anomaly context is open somewhere
+            return _link(out, prim, x, y)
+        out._prim = prim
+        out._x = x
+        out._y = y
+        return out
+
+    return record
+
+
+def _unary_op(prim: Primitive) -> Callable[..., Value]:
+    """The function that records a node of a one-input primitive; constants follow the input (x**2)."""
+    forward = prim.forward_float
+
+    def record(x: Operand, *constants: float) -> Value:
+        if not isinstance(x, Value):
+            x = Value(x)
+        out = _new(Value)
+        out.data = forward(x.data, *constants)
+        out.grad = 0.0
+        out.label = out.tag = ""
+        y = None if not constants else constants[0] if len(constants) == 1 else constants
+        if OPEN[0]:
+            return _link(out, prim, x, y)
+        out._prim = prim
+        out._x = x
+        out._y = y
+        return out
+
+    return record
+
+
+@functools.cache
+def recorder(prim: Primitive) -> Callable[..., Value]:
+    """The recorder of any one- or two-input primitive (built once, then cached)."""
+    return _binary_op(prim) if prim.arity == 2 else _unary_op(prim)
+
+
+def _binary(prim: Primitive, x: Operand, y: Operand) -> Value:
+    return recorder(prim)(x, y)
+
+
+def _unary(prim: Primitive, x: Operand, *constants: float) -> Value:
+    return recorder(prim)(x, *constants)
 
 
 class Value:
@@ -185,38 +252,39 @@ class Value:
         return {}
 
     # ---- operators: each records one node of a primitive from ops.py ------
-    def __add__(self, other: Operand) -> Value: return _binary(ops.add, self, other)
+    __add__ = _binary_op(ops.add)
+    __sub__ = _binary_op(ops.sub)
+    __mul__ = _binary_op(ops.mul)
+    __truediv__ = _binary_op(ops.div)
+    maximum = _binary_op(ops.maximum)
+    minimum = _binary_op(ops.minimum)
     def __radd__(self, other: Operand) -> Value: return _binary(ops.add, other, self)
-    def __sub__(self, other: Operand) -> Value: return _binary(ops.sub, self, other)
     def __rsub__(self, other: Operand) -> Value: return _binary(ops.sub, other, self)
-    def __mul__(self, other: Operand) -> Value: return _binary(ops.mul, self, other)
     def __rmul__(self, other: Operand) -> Value: return _binary(ops.mul, other, self)
-    def __truediv__(self, other: Operand) -> Value: return _binary(ops.div, self, other)
     def __rtruediv__(self, other: Operand) -> Value: return _binary(ops.div, other, self)
     def __rpow__(self, other: Operand) -> Value: return _binary(ops.pow, other, self)
-    def __neg__(self) -> Value: return _unary(ops.neg, self)
     def __pos__(self) -> Value: return self
-    def __abs__(self) -> Value: return _unary(ops.abs, self)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
             return _binary(ops.pow, self, other)
         return _unary(ops.powc, self, _to_float(other))  # a constant exponent: x**2
 
-    def exp(self) -> Value: return _unary(ops.exp, self)
-    def log(self) -> Value: return _unary(ops.log, self)
-    def log1p(self) -> Value: return _unary(ops.log1p, self)
-    def expm1(self) -> Value: return _unary(ops.expm1, self)
-    def sqrt(self) -> Value: return _unary(ops.sqrt, self)
-    def sin(self) -> Value: return _unary(ops.sin, self)
-    def cos(self) -> Value: return _unary(ops.cos, self)
-    def tanh(self) -> Value: return _unary(ops.tanh, self)
-    def sigmoid(self) -> Value: return _unary(ops.sigmoid, self)
-    def softplus(self) -> Value: return _unary(ops.softplus, self)
-    def relu(self) -> Value: return _unary(ops.relu, self)
+    __neg__ = _unary_op(ops.neg)
+    __abs__ = _unary_op(ops.abs)
+    exp = _unary_op(ops.exp)
+    log = _unary_op(ops.log)
+    log1p = _unary_op(ops.log1p)
+    expm1 = _unary_op(ops.expm1)
+    sqrt = _unary_op(ops.sqrt)
+    sin = _unary_op(ops.sin)
+    cos = _unary_op(ops.cos)
+    tanh = _unary_op(ops.tanh)
+    sigmoid = _unary_op(ops.sigmoid)
+    softplus = _unary_op(ops.softplus)
+    relu = _unary_op(ops.relu)
+
     def leaky_relu(self, slope: float = 0.01) -> Value: return _unary(ops.leaky_relu, self, _to_float(slope))
-    def maximum(self, other: Operand) -> Value: return _binary(ops.maximum, self, other)
-    def minimum(self, other: Operand) -> Value: return _binary(ops.minimum, self, other)
 
     def clamp(self, lo: float = -math.inf, hi: float = math.inf) -> Value:
         lo, hi = _to_float(lo), _to_float(hi)
@@ -260,8 +328,7 @@ def backprop(order: Iterable[Any]) -> None:
             child.grad += local * node.grad
 
 
-def _hooked(root: Value, order: list[Value]) -> bool:
-    """Whether a node of this graph has a gradient hook."""
+def _hooked(root: Value, order: list[Value]) -> bool:  # does a node of this graph have a hook?
     return root in HOOKS or any(n in HOOKS or any(c in HOOKS for c in n.children()) for n in order)
 
 
@@ -288,57 +355,13 @@ def _lift(x: Operand) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
 
-# --------------------------------------------------------------------------
-# Recording nodes. The primitive computes the output from the inputs' floats;
-# the node keeps the primitive and its inputs (in _x and _y, see ops.Primitive).
-# --------------------------------------------------------------------------
-
-_new = object.__new__
-
-
-def _unary(prim: Primitive, x: Operand, *constants: float) -> Value:
-    """One input, and constants kept on the node (the 2 of x**2)."""
-    if not isinstance(x, Value):
-        x = Value(x)
-    out = _new(Value)
-    out.data = prim.forward_float(x.data, *constants)
-    out.grad = 0.0
-    out.label = out.tag = ""
-    y = None if not constants else constants[0] if len(constants) == 1 else constants
-    return _link(out, prim, x, y) if OPEN[0] else _fast_link(out, prim, x, y)
-
-
-def _binary(prim: Primitive, x: Operand, y: Operand) -> Value:
-    if not isinstance(x, Value):
-        x = Value(x)
-    if not isinstance(y, Value):
-        y = Value(y)
-    out = _new(Value)
-    out.data = prim.forward_float(x.data, y.data)
-    out.grad = 0.0
-    out.label = out.tag = ""
-    if OPEN[0]:  # some grad mode or anomaly context is open somewhere
-        return _link(out, prim, x, y)
-    out._prim = prim
-    out._x = x
-    out._y = y
-    return out
-
-
-def _fast_link(out: Value, prim: Primitive, x: Any, y: Any) -> Value:
-    out._prim = prim
-    out._x = x
-    out._y = y
-    return out
-
-
 def _link(out: Value, prim: Primitive, x: Any, y: Any) -> Value:
-    """Record the node unless grad mode is off; in anomaly mode, check it and remember where."""
-    if not is_grad_enabled():
+    """Record the node's primitive and inputs, unless grad mode is off; in anomaly mode, check it."""
+    if OPEN[0] and not is_grad_enabled():
         out._prim = None
         return out
-    _fast_link(out, prim, x, y)
-    if modes.is_anomaly_enabled():
+    out._prim, out._x, out._y = prim, x, y
+    if OPEN[0] and modes.is_anomaly_enabled():
         where = modes.user_line()
         if not math.isfinite(out.data):
             ins = ", ".join(repr(c.data) for c in out.children())

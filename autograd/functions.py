@@ -11,8 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import ops
-from .engine import Operand, Value, _binary, _fast_link, _lift, _link, _new, _to_float, _unary
-from .modes import OPEN
+from .engine import Operand, Value, _binary, _lift, _link, _new, _to_float, _unary
 from .ops import Primitive
 
 __all__ = ["apply", "clamp", "dot", "dots", "leaky_relu", "logsumexp", "sum"]
@@ -46,7 +45,7 @@ def _reduction_of(prim: Primitive, groups: list[tuple[tuple[Value, ...], list[fl
     out.grad = 0.0
     out.label = out.tag = ""
     x, y = groups[0][0], groups[1][0] if len(groups) == 2 else None
-    return _link(out, prim, x, y) if OPEN[0] else _fast_link(out, prim, x, y)
+    return _link(out, prim, x, y)
 
 
 _VALUE_TYPES: set[type] = {Value}

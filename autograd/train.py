@@ -23,7 +23,8 @@ from typing import Any
 
 from ._validate import check_count
 from .data import batches
-from .engine import Value, no_grad
+from .engine import Value
+from .modes import no_grad
 from .optim import Adam, Optimizer
 
 __all__ = ["History", "fit", "evaluate", "accuracy", "predict", "loss_and_grad"]

@@ -118,7 +118,8 @@ def _demo_neuron_diagram(model: Any, X: Sequence[Sequence[float]], path: str) ->
         from .. import viz
     except ImportError:
         return "no neuron diagram: autograd.viz is not available in this installation"
-    from ..engine import Value, no_grad
+    from ..engine import Value
+    from ..modes import no_grad
 
     neuron = model.layers[0].neurons[0]
     with no_grad():
