@@ -39,14 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=_int, default=0, help="seed for the data, the split and the weights (default 0)")
     d.add_argument("--out", default="autograd-demo", metavar="DIR",
                    help="folder for loss.png, decision_boundary.png (predictions.png for digits), "
-                        "neuron.svg and model.json (default: ./autograd-demo)")
+                        "neuron.svg, neuron.html (step-through player) and model.json (default: ./autograd-demo)")
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     g = sub.add_parser("graph", help="draw the graph of a formula with its gradients",
                        description="Build Values for a formula, run backward, draw the graph, print gradients.")
     g.add_argument("formula", nargs="?", help='e.g. "(x + y)**2"')
     g.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="values of the variables")
-    g.add_argument("-o", "--output", default=None, help="write the diagram: .svg, .png, .pdf or .dot")
+    g.add_argument("-o", "--output", default=None,
+                   help="write the diagram: .svg, .png, .pdf, .dot, or .html (the step-through player)")
     g.add_argument("--check", action="store_true", help="also compare with numerical gradients")
     g.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
     g.add_argument("--order", action="store_true", help="number the ops in the order backward visits them")
@@ -169,7 +170,7 @@ def _demo_write(
     written.append(path)
     drawn = _demo_neuron_diagram(model, X_test, os.path.join(out_dir, "neuron.svg"))
     if drawn.endswith(".svg"):
-        return [*written, drawn], ""
+        return [*written, drawn, drawn[:-4] + ".html"], ""
     return written, drawn
 
 
@@ -194,7 +195,9 @@ def _demo_neuron_diagram(model: Any, X: Sequence[Sequence[float]], path: str) ->
         out.children()[0].label = "z"
     out.backward()
     try:
-        viz.draw_dot(out).render(path)
+        diagram = viz.draw_dot(out)
+        diagram.render(path)
+        diagram.player(title="the first hidden neuron on one test sample").save(path[:-4] + ".html")
     except viz.RenderError as e:
         return f"no neuron diagram: {e}"
     return path
@@ -463,9 +466,10 @@ def _cmd_graph(args: argparse.Namespace) -> int:
     out_path = args.output
     if out_path is not None:
         suffix = os.path.splitext(out_path)[1].lower()
-        if suffix not in SUFFIXES:
+        if suffix not in SUFFIXES and suffix != ".html":
             got = f"unsupported output suffix {suffix!r}" if suffix else f"-o {out_path!r} has no suffix"
-            raise CLIError(f"{got}: use .svg, .png, .dot, or .pdf (pdf needs the system Graphviz)")
+            raise CLIError(f"{got}: use .svg, .png, .dot, .pdf (pdf needs the system Graphviz), "
+                           "or .html (the step-through player)")
         folder = os.path.dirname(out_path) or "."
         if not os.path.isdir(folder):
             raise CLIError(f"cannot write {out_path}: the folder {folder!r} does not exist")
@@ -505,11 +509,14 @@ def _cmd_graph(args: argparse.Namespace) -> int:
             status = 1
 
     if out_path is None:
-        print("(add -o graph.svg, .png or .dot to draw the diagram)")
+        print("(add -o graph.svg, .png or .dot to draw the diagram, or -o graph.html to step through backprop)")
         return status
     diagram = draw_dot(z, rankdir=args.rankdir, show_order=args.order, precision=args.precision)
     try:
-        written = diagram.render(out_path)
+        if out_path.lower().endswith(".html"):  # the step-through player: docs/player.md
+            written = diagram.player(title=f"{out_name} = {formula.text}").save(out_path)
+        else:
+            written = diagram.render(out_path)
     except RenderError as e:
         raise CLIError(str(e)) from None
     except OSError as e:
