@@ -257,10 +257,10 @@ _GROUP_RE = re.compile(r'<g id="(?:node|edge)\d+" class="(node|edge)">\s*<title>
 def clean_svg(svg: str) -> str:
     """Graphviz SVG made ready to inline: no prolog or comments; node and edge groups keyed by name.
 
-    ``<g class="node" data-k="v3">`` and ``<g class="edge" data-k="v3-&gt;op1">``
-    replace Graphviz's numbered ids and tooltip titles.
+    ``<g class="node" data-k="v3">`` and ``<g class="edge" data-k="v3-&gt;op1">`` (the
+    edge v3 -> op1) replace Graphviz's numbered ids and tooltip titles.
     """
     svg = svg[svg.find("<svg"):]
     svg = _COMMENT_RE.sub("", svg)
-    svg = _GROUP_RE.sub(r'<g class="\1" data-k="\2">', svg)
+    svg = _GROUP_RE.sub(lambda m: f'<g class="{m[1]}" data-k="{html.escape(html.unescape(m[2]))}">', svg)
     return svg.replace("<title>autograd</title>\n", "")

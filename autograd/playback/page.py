@@ -177,7 +177,8 @@ def _fill(subtitle: str, data_json: str) -> str:
         "{{SUBTITLE}}": html.escape(subtitle),
         "{{CSS}}": _static("player.css"),
         "{{JS}}": js,
-        # Nothing in the data may end the <script> block early: "</" and "<!--" are written escaped.
-        "{{DATA}}": data_json.replace("</", "<\\/").replace("<!--", "<\\u0021--"),
+        # Nothing in the data may end the <script> block early: every "<" (only ever inside a
+        # JSON string, e.g. a label) is written as its escape.
+        "{{DATA}}": data_json.replace("<", "\\u003c"),
     }
     return re.sub(r"\{\{[A-Z]+\}\}", lambda m: parts[m.group(0)], _static("page.html"))

@@ -61,6 +61,43 @@ def _float(x: Any) -> float:
     return float(x.data) if isinstance(x, Value) else float(x)
 
 
+_INFIX = ("+", "-", "*", "/", "**")
+_LONGEST_NAME = 24
+
+
+def _names(nodes: list[Value], inputs: list[list[int]], forward: list[int]) -> list[str]:
+    """What captions call each node: its label, else a short expression of its inputs, else "v<id>".
+
+    An unlabeled constant is its value ("2"), an unlabeled op on a few inputs
+    its formula ("(x * y)", "tanh(a)"). A label that several nodes share (every
+    neuron has a "w0") gets the node's tag in front: "L1.N3.w0".
+    """
+    count: dict[str, int] = {}
+    for v in nodes:
+        if v.label:
+            count[v.label] = count.get(v.label, 0) + 1
+    names = [""] * len(nodes)
+    for i in forward:  # inputs first
+        v = nodes[i]
+        if v.label:
+            names[i] = f"{v.tag}.{v.label}" if v.tag and count[v.label] > 1 else v.label
+            continue
+        if not inputs[i]:
+            names[i] = f"{_float(v.data):.4g}"
+            continue
+        a = [names[j] for j in inputs[i]]
+        if len(a) == 2 and v.op in _INFIX:
+            text = f"({a[0]} {v.op} {a[1]})"
+        elif len(a) == 1 and v.op.startswith("**"):
+            text = f"({a[0]}{v.op})"
+        elif len(a) == 1 and v.op == "-":
+            text = f"(-{a[0]})"
+        else:
+            text = f"{v.op}({', '.join(a)})"
+        names[i] = text if len(text) <= _LONGEST_NAME and len(a) <= 3 else f"v{i}"
+    return names
+
+
 def build_schedule(root: Value, seed: float = 1.0) -> dict[str, Any]:
     """The schedule of ``root``'s forward pass and of ``root.backward(seed)`` (schema: docs/player.md).
 
@@ -103,10 +140,11 @@ def build_schedule(root: Value, seed: float = 1.0) -> dict[str, Any]:
                           "upstream": json_number(up), "before": json_number(before),
                           "after": json_number(after), "contribution": received[j]})  # fmt: skip
 
+    names = _names(nodes, inputs, forward)
     table = []
     for i, v in enumerate(nodes):
         table.append({
-            "id": i, "label": v.label, "name": v.label or f"v{i}", "op": v.op, "tag": v.tag,
+            "id": i, "label": v.label, "name": names[i], "op": v.op, "tag": v.tag,
             "leaf": not inputs[i], "param": is_parameter(v), "inputs": inputs[i],
             "data": json_number(_float(v.data)), "grad": json_number(grad[i]), "contributions": received[i],
         })  # fmt: skip

@@ -140,12 +140,8 @@ function readable(value) {
 
 /* ---- captions: the chain-rule step with its real numbers ---- */
 const INFIX = new Set(["+", "-", "*", "/", "**"]);
-/* A label used by several nodes (every neuron has a "w0") is prefixed with the node's tag: "L1.N3.w0". */
-const LABEL_COUNT = new Map();
-for (const n of NODES) if (n.label) LABEL_COUNT.set(n.label, (LABEL_COUNT.get(n.label) || 0) + 1);
-const NAMES = NODES.map((n) => (n.label && n.tag && LABEL_COUNT.get(n.label) > 1 ? n.tag + "." + n.name : n.name));
 function name(i) {
-  return NAMES[i];
+  return NODES[i].name; // label, or a short formula such as "(x * y)", or "v<id>" (schedule.py)
 }
 function grouped(t) {
   return /^-|[ ]/.test(t) ? "(" + t + ")" : t;
@@ -184,8 +180,11 @@ function caption(k) {
     const i = s.node;
     const n = NODES[i];
     if (n.leaf) html = b(name(i)) + " = " + num(fmt(n.data)) + ' <span class="ag-note">(' + leafKind(i) + ")</span>";
-    else html = b(name(i)) + " = " + esc(expr(i, name)) + " = " + num(expr(i, (j) => fmt(NODES[j].data))) +
-      " = " + num(fmt(n.data));
+    else {
+      const formula = expr(i, name);
+      const named = name(i) === "(" + formula + ")" ? "" : b(name(i)) + " = "; // not "(x * y) = x * y"
+      html = named + esc(formula) + " = " + num(expr(i, (j) => fmt(NODES[j].data))) + " = " + num(fmt(n.data));
+    }
   } else if (s.kind === "seed") {
     html = "Backward pass. " + b(name(ROOT)) + ".grad = " + num(fmt(S.seed)) +
       ' <span class="ag-note">(the seed: ∂' + esc(name(ROOT)) + "/∂" + esc(name(ROOT)) + " = 1)</span>";

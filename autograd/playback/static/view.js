@@ -163,18 +163,27 @@ function light(k, cls) {
   }
   return a[0];
 }
-/* The drawn elements of an edge from node c into node p (its op ellipse, or p's group). */
-function lightEdge(c, p, cls) {
+/* The drawn elements of the edge from node c into node p (p's op ellipse, or p's group).
+   When c is several inputs of p (x * x), `pos` picks its own drawn edge if each has one. */
+function lightEdge(c, p, cls, pos) {
   const kc = keyOf(c);
   const kp = keyOf(p);
   if (kc === null || kp === null) return null;
   const into = kp === "v" + p ? "op" + p : kp;
   if (kc === into) return light(kc, "ag-inner");
-  const el = light(kc + "->" + into, cls);
+  const key = kc + "->" + into;
+  const edges = view.els.get(key) || [];
+  const nth = NODES[p].inputs.slice(0, pos === undefined ? 0 : pos).filter((j) => j === c).length;
+  const el = pos !== undefined && into === "op" + p && edges.length > nth ? lightOne(edges[nth], cls) : light(key, cls);
   if (into === "op" + p) {
     light(into, cls);
     light(into + "->" + kp, cls);
   }
+  return el;
+}
+function lightOne(el, cls) {
+  el.classList.add(cls);
+  lit.push([el, cls]);
   return el;
 }
 
@@ -185,16 +194,16 @@ function highlight() {
   const s = stepInfo(st.step);
   let focus = null;
   if (s.kind === "forward") {
-    for (const j of NODES[s.node].inputs) {
+    NODES[s.node].inputs.forEach((j, pos) => {
       light(keyOf(j), "ag-from");
-      lightEdge(j, s.node, "ag-fwd");
-    }
+      lightEdge(j, s.node, "ag-fwd", pos);
+    });
     focus = light(keyOf(s.node), "ag-to");
   } else if (s.kind === "seed") {
     focus = light(keyOf(ROOT), "ag-to");
   } else if (s.kind === "backward") {
     light(keyOf(s.edge.parent), "ag-from");
-    focus = lightEdge(s.edge.child, s.edge.parent, "ag-active") || focus;
+    focus = lightEdge(s.edge.child, s.edge.parent, "ag-active", s.edge.input) || focus;
     focus = light(keyOf(s.edge.child), "ag-to") || focus;
   }
   if (selected !== null) light(keyOf(selected), "ag-selected");
