@@ -13,14 +13,13 @@ let timer = null;
 
 /* ---- moving through the schedule ---- */
 function goto(n) {
-  const before = st.step;
   const changed = moveTo(n);
   if (view.v) {
     for (const i of changed) renderNode(i);
     highlight();
   }
   updateChrome();
-  if (st.step !== before || changed.size === 0) renderPanel();
+  renderPanel();
   return st.step;
 }
 const step = () => goto(st.step + 1);
@@ -69,6 +68,7 @@ function updateChrome() {
 
 /* ---- views: crumbs, opening groups ---- */
 function onViewChanged() {
+  $("ag-crumbs").hidden = VIEWS.length === 1; // nothing to open: no crumbs
   const crumbs = [];
   for (let i = view.index; i >= 0; i = VIEWS[i].parent) crumbs.unshift(i);
   $("ag-crumbs").innerHTML = crumbs.map((i) => {

@@ -42,12 +42,16 @@ function indexSvg(svg) {
   return els;
 }
 
+let wanted = -1; // the view asked for last: a slower unpacking of an earlier one must not win
 async function showView(index) {
+  wanted = index;
   if (index === view.index) return;
   let entry = loaded.get(index);
   if (!entry) {
+    const text = await svgText(VIEWS[index]);
+    if (wanted !== index) return;
     const holder = document.createElement("div");
-    holder.innerHTML = await svgText(VIEWS[index]);
+    holder.innerHTML = text;
     const svg = holder.querySelector("svg");
     svg.removeAttribute("width");
     svg.removeAttribute("height");
