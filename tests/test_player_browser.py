@@ -22,6 +22,7 @@ from autograd.playback import player
 IN_CI = bool(os.environ.get("CI"))
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "player"
 TIMES = "\u00d7"  # the multiplication sign the page prints
+UNSET = "\u2013"  # the dash of a number not computed yet
 INSTALL = "pip install playwright (or 'scalar-autograd[dev]') and apt-get install chromium"
 
 
@@ -138,10 +139,13 @@ def test_chain_stepped_to_the_end_gives_x_grad_and_y_grad_10(open_page: Any, tmp
     s = page.state()
     assert (s["phase"], s["step"], s["steps"]) == ("start", 0, 8)  # 4 forward, the seed, 3 edges
     assert all(n["data"] is None and n["grad"] is None for n in s["nodes"])
+    edge = page.pw.locator('svg g.edge[data-k="v2->op1"] text')
+    assert edge.text_content() == f"∂t/∂x = {UNSET}"  # a local derivative needs the forward pass
     page.shot("chain-0-start")
     while page.state()["step"] < s["steps"]:
         page.pw.keyboard.press("ArrowRight")
         if page.state()["step"] == 4:
+            assert edge.text_content() == "∂t/∂x = 1"
             page.shot("chain-4-forward-done")
     s = page.state()
     assert s["phase"] == "done"
@@ -210,6 +214,8 @@ def test_local_derivative_quiz_hides_the_edge_labels(open_page: Any, tmp_path: P
     page = open_page(player(chain_values(), quiz="local").save(tmp_path / "local.html"))
     z, t = page.node_id("z"), page.node_id("t")
     edge = page.pw.locator(f'svg g.edge[data-k="v{t}->op{z}"] text')
+    assert edge.text_content() == f"∂z/∂t = {UNSET}"  # z is not computed yet
+    page.js("window.autogradPlayer.goto(window.autogradPlayer.state().steps)")
     assert edge.text_content() == "∂z/∂t = ?"
     assert page.js(f"window.autogradPlayer.answerLocal({z}, 0, 5)") is False
     assert page.js(f"window.autogradPlayer.answerLocal({z}, 0, '10')") is True

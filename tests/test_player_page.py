@@ -209,3 +209,21 @@ def test_demo_writes_neuron_html_beside_neuron_svg(tmp_path: Path) -> None:
     assert path.endswith("neuron.svg")
     page = (tmp_path / "neuron.html").read_text(encoding="utf-8")
     assert "the first hidden neuron" in page and page_data(page)["schedule"]["nodes"][0]["label"] == "a"
+
+
+def test_no_renderer_is_one_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autograd import viz
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.delenv("AUTOGRAD_RENDERER", raising=False)
+    monkeypatch.setattr(viz, "_scripts_dirs", lambda: [])
+    with pytest.raises(viz.RenderError, match="pip install graphviz-pure"):
+        player(chain()).html()
+    assert cli.main(["graph", "x*y", "--at", "x=1", "y=2", "-o", str(tmp_path / "g.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "apt-get install graphviz" in err
+    assert not (tmp_path / "g.html").exists()

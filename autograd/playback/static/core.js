@@ -182,7 +182,7 @@ function caption(k) {
     if (n.leaf) html = b(name(i)) + " = " + num(fmt(n.data)) + ' <span class="ag-note">(' + leafKind(i) + ")</span>";
     else {
       const formula = expr(i, name);
-      const named = name(i) === "(" + formula + ")" ? "" : b(name(i)) + " = "; // not "(x * y) = x * y"
+      const named = [formula, "(" + formula + ")"].includes(name(i)) ? "" : b(name(i)) + " = "; // not "(x*y) = x*y"
       html = named + esc(formula) + " = " + num(expr(i, (j) => fmt(NODES[j].data))) + " = " + num(fmt(n.data));
     }
   } else if (s.kind === "seed") {

@@ -16,6 +16,7 @@ function goto(n) {
   const changed = moveTo(n);
   if (view.v) {
     for (const i of changed) renderNode(i);
+    if (changed.size) renderLocals();
     highlight();
   }
   updateChrome();

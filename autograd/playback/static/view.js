@@ -20,9 +20,11 @@ async function svgText(v) {
   return await new Response(stream).text();
 }
 
-/* Index a view's SVG: key -> [elements]; for node boxes, their data and grad <text> cells. */
+/* Index a view's SVG: key -> [elements]; for node boxes, their data and grad <text> cells;
+   the labels "∂t/∂x = 1" of the edges from a value into an op. */
 function indexSvg(svg) {
   const els = new Map();
+  const locals = [];
   for (const g of svg.querySelectorAll("g[data-k]")) {
     const k = g.getAttribute("data-k");
     if (!els.has(k)) els.set(k, []);
@@ -36,10 +38,11 @@ function indexSvg(svg) {
       if (k[0] === "g" && /^g\d+$/.test(k)) g.classList.add("ag-group");
     } else {
       const t = g.querySelector("text");
-      if (t && t.textContent.includes("∂")) g.agLocal = t;
+      const m = k.match(/^v(\d+)->op(\d+)$/);
+      if (t && m && t.textContent.includes("∂")) locals.push({ t, text: t.textContent, c: Number(m[1]), p: Number(m[2]) });
     }
   }
-  return els;
+  return { els, locals };
 }
 
 let wanted = -1; // the view asked for last: a slower unpacking of an earlier one must not win
@@ -58,11 +61,12 @@ async function showView(index) {
     const label = svg.querySelector("g.graph > text");
     if (label && index > 0) label.remove(); // draw_dot's "summary of N nodes" line; the crumbs say where we are
     const vb = svg.viewBox.baseVal;
-    entry = { svg, els: indexSvg(svg), w: vb.width, h: vb.height };
+    entry = { svg, ...indexSvg(svg), w: vb.width, h: vb.height };
     loaded.set(index, entry);
   }
   if (view.svg) view.svg.remove();
-  Object.assign(view, { index, v: VIEWS[index], svg: entry.svg, els: entry.els, w: entry.w, h: entry.h });
+  Object.assign(view, { index, v: VIEWS[index], svg: entry.svg, els: entry.els, locals: entry.locals, w: entry.w,
+    h: entry.h });
   canvas.appendChild(entry.svg);
   fitInitial();
   renderAll();
@@ -88,14 +92,15 @@ function first(k) {
 }
 
 /* ---- writing numbers into boxes ---- */
-function setText(t, text) {
+function setText(t, text, fit = true) {
   if (!t || t.textContent === text) return;
+  t.textContent = text;
+  if (!fit) return;
   if (t.agWidth === undefined) {
     const cell = t.previousElementSibling;
     t.agWidth = cell && cell.tagName === "polygon" ? cell.getBBox().width - 9 : 0;
     t.agCell = cell && cell.tagName === "polygon" ? cell : null;
   }
-  t.textContent = text;
   t.removeAttribute("textLength");
   t.removeAttribute("lengthAdjust");
   if (t.agWidth > 0 && t.getComputedTextLength() > t.agWidth) {
@@ -130,23 +135,17 @@ function renderNode(i) {
   }
 }
 
-/* Edge labels "∂t/∂x = 1": hidden in the local-derivative quiz until found. */
+/* Edge labels "∂t/∂x = 1": a local derivative exists once the forward pass has computed its op
+   ("∂t/∂x = –" before); in the local-derivative quiz it stays "?" until found. */
 function renderLocals() {
-  if (QUIZ !== "local") return;
-  for (const [k, gs] of view.els) {
-    const m = k.match(/^v(\d+)->op(\d+)$/);
-    if (!m) continue;
-    const c = Number(m[1]);
-    const p = Number(m[2]);
-    const inputs = NODES[p].inputs;
-    gs.forEach((g, n) => {
-      if (!g.agLocal) return;
-      if (g.agLocalText === undefined) g.agLocalText = g.agLocal.textContent;
-      const positions = inputs.map((j, pos) => (j === c ? pos : -1)).filter((pos) => pos >= 0);
-      const shown = positions.every((pos) => localShown(p, pos));
-      setText(g.agLocal, shown ? g.agLocalText : g.agLocalText.replace(/=.*$/, "= ?"));
-      g.classList.toggle("ag-hidden-local", !shown);
-    });
+  for (const e of view.locals) {
+    const positions = [];
+    NODES[e.p].inputs.forEach((j, pos) => j === e.c && positions.push(pos));
+    const hidden = !positions.every((pos) => localShown(e.p, pos));
+    const text = st.data[e.p] === null ? e.text.replace(/=[^=]*$/, "= –") : hidden ? e.text.replace(/=[^=]*$/, "= ?") : e.text;
+    setText(e.t, text, false);
+    e.t.classList.toggle("ag-local-hidden", hidden && st.data[e.p] !== null);
+    e.t.classList.toggle("ag-unset", st.data[e.p] === null);
   }
 }
 
