@@ -14,11 +14,18 @@ The page never lays anything out. Python renders, with the project's renderer
 For each view we read from its DOT text which element stands for each node:
 its own box ``v<id>`` (ids are the schedule's), a group box ``g<k>``, the
 "hidden" note, or nothing. The page highlights those elements as it steps.
+
+What this reads of draw_dot's DOT (tests/test_player_page.py fails if it
+changes): node names ``v<id>`` (breadth-first ids), ``op<id>``, ``g<k>`` and
+``hidden``; a group's name as the first ``<b>...</b>`` of its label; the cells
+``<td>data ...</td>``, ``<td>grad ...</td>`` and ``out data``; edge labels
+``∂out/∂in = ...``.
 """
 
 from __future__ import annotations
 
 import html
+import inspect
 import os
 import re
 from collections import deque
@@ -41,6 +48,7 @@ INSIDE_MAX_NODES = 60
 VIEW_BUDGET = 100_000
 """Inside views cost a draw_dot of the whole graph each: at most VIEW_BUDGET // nodes of them (8 at least)."""
 
+_DEFAULT_MAX_NODES = inspect.signature(draw_dot).parameters["max_nodes"].default
 _NODE_RE = re.compile(r"^\t(\w+) \[label=(.*)$", re.M)
 _BOLD_RE = re.compile(r"<b>(.*?)</b>")
 
@@ -194,7 +202,7 @@ def build_views(root: Value, nodes: Sequence[Value], inputs: Sequence[Sequence[i
     """
     g = _Graph(nodes, inputs)
     limit = max_views(len(nodes)) if limit is None else limit
-    cap = options.get("max_nodes", 200)
+    cap = options.get("max_nodes", _DEFAULT_MAX_NODES)
     inside = {**options, "max_nodes": INSIDE_MAX_NODES if cap is None else min(cap, INSIDE_MAX_NODES)}
     with ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
         views = [View("", -1, draw_dot(root, **options).source)]

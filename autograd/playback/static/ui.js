@@ -241,8 +241,8 @@ function answer(i, value) {
 function answerLocal(p, pos, value) {
   p = Number(p);
   pos = Number(pos);
-  const k = INTO_PARENT(p, pos);
-  if (k < 0) throw new RangeError("node " + p + " has no input " + pos);
+  const k = EDGE_AT.get(p + ":" + pos);
+  if (k === undefined) throw new RangeError("node " + p + " has no input " + pos);
   const ok = readable(value) && close(parseAnswer(value), S.backward[k].local);
   if (ok && QUIZ === "local") {
     found.add(p + ":" + pos);
@@ -250,11 +250,7 @@ function answerLocal(p, pos, value) {
   }
   return ok;
 }
-const EDGE_AT = new Map(S.backward.map((e, k) => [e.parent + ":" + e.input, k]));
-function INTO_PARENT(p, pos) {
-  const k = EDGE_AT.get(p + ":" + pos);
-  return k === undefined ? -1 : k;
-}
+const EDGE_AT = new Map(S.backward.map((e, k) => [e.parent + ":" + e.input, k])); // "parent:input" -> step
 
 /* ---- controls and keyboard ---- */
 scrub.max = String(STEPS);
