@@ -327,3 +327,29 @@ def test_labels_cannot_break_out_of_the_page(open_page: Any, tmp_path: Path) -> 
     assert page.js("document.title") != "pwned"
     page.js("window.autogradPlayer.goto(1)")
     assert "</script>" in page.caption()
+
+
+def test_odd_graphs_play_to_the_end_without_errors(open_page: Any, tmp_path: Path) -> None:
+    import autograd
+
+    leaf = Value(2.0, "x")  # the root is a leaf: its forward step and the seed
+    x = Value(0.0, "x")
+    odd = autograd.sqrt(x) + autograd.log(x)  # sqrt'(0) = inf, log(0) = -inf
+    long = Value(0.5, "a")
+    for _ in range(300):  # untagged and above max_nodes: the part nearest the output, and a "hidden" note
+        long = long * 1.01 + 0.5
+    for k, root in enumerate((leaf, odd, long)):
+        page = open_page(player(root).save(tmp_path / f"odd{k}.html"))
+        steps = page.state()["steps"]
+        for n in range(0, steps + 1, max(1, steps // 40)):
+            page.js(f"window.autogradPlayer.goto({n})")
+        page.js(f"window.autogradPlayer.goto({steps})")
+        s = page.state()
+        assert s["phase"] == "done" and s["nodes"][0]["grad"] == 1.0
+        if root is odd:
+            assert "grad inf" in page.box_text(f"v{page.node_id('x')}") or "inf" in page.caption()
+        if root is long:
+            assert page.pw.locator('svg g.node[data-k="hidden"]').count() == 1
+            page.js("window.autogradPlayer.goto(Math.floor(window.autogradPlayer.state().steps * 0.98))")
+            assert page.pw.locator('svg g.node.ag-to[data-k="hidden"]').count() == 1  # far from the output
+            page.shot("long-chain-hidden")

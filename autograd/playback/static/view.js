@@ -244,7 +244,7 @@ function fitScale() {
 /* Whole diagram when it stays readable, else readable size from the start of the forward pass. */
 function fitInitial() {
   view.scale = 1;
-  setScale(Math.max(fitScale(), 0.55));
+  setScale(Math.max(fitScale(), 0.7));
   stage.scrollLeft = 0;
   stage.scrollTop = Math.max(0, (stage.scrollHeight - stage.clientHeight) / 2);
 }
