@@ -29,6 +29,7 @@ from .ops import (
     tanh,
 )
 from .passes import gradients
+from .playback import player
 from .viz import draw_dot
 
 warn_if_hips_autograd_installed()
@@ -38,7 +39,7 @@ __all__ = [
     "detect_anomaly", "dot",
     "draw_dot", "enable_grad", "exp", "expm1", "grad", "gradcheck", "gradients", "hessian", "is_grad_enabled",
     "jacobian", "leaky_relu", "log", "log1p", "logsumexp", "maximum", "minimum", "no_grad",
-    "numerical_grad", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",
+    "numerical_grad", "player", "primitive", "relu", "sigmoid", "sin", "softplus", "sqrt", "sum", "tanh",
     "value_and_grad",
 ]  # fmt: skip
 

@@ -256,6 +256,17 @@ class Diagram:
 
     save = render
 
+    _player_args: tuple[Value, dict[str, Any]] | None = None  # set by draw_dot: (root, its options)
+
+    def player(self, **options: Any) -> Any:
+        """This graph as an interactive step-through page (autograd.player); options override draw_dot's."""
+        from .playback import player
+
+        if self._player_args is None:
+            raise RuntimeError("player() needs a Diagram made by draw_dot(root)")
+        root, drawn = self._player_args
+        return player(root, **{**drawn, **options})
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         """Jupyter display: svg (png if format='png'), through whichever renderer exists."""
         fmt = "png" if self.format == "png" else "svg"
@@ -562,7 +573,10 @@ def draw_dot(
                shape="note", style="filled", fillcolor=_NOTE_COLOR)  # fmt: skip
         for dst, count in hidden_into.items():
             g.edge("hidden", dst, style="dashed", label=f"{_TIMES}{count}" if count > 1 else None)
-    return Diagram(g, fmt, n, n_hidden, mode)
+    diagram = Diagram(g, fmt, n, n_hidden, mode)
+    diagram._player_args = (root, {"rankdir": rd, "show_local_grads": show_local_grads, "show_order": show_order,
+                                   "precision": precision, "max_nodes": max_nodes})  # fmt: skip
+    return diagram
 
 
 def _table(cells: list[str], color: str, border: int = 0) -> str:

@@ -46,14 +46,15 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=_int, default=0, help="seed for the data, the split and the weights (default 0)")
     d.add_argument("--out", default="autograd-demo", metavar="DIR",
                    help="folder for loss.png, decision_boundary.png (predictions.png for digits), "
-                        "neuron.svg and model.json (default: ./autograd-demo)")
+                        "neuron.svg, neuron.html (step-through player) and model.json (default: ./autograd-demo)")
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     g = sub.add_parser("graph", help="draw the graph of a formula with its gradients",
                        description="Build Values for a formula, run backward, draw the graph, print gradients.")
     g.add_argument("formula", nargs="?", help='e.g. "(x + y)**2"')
     g.add_argument("--at", nargs="+", default=[], metavar="NAME=VALUE", help="values of the variables")
-    g.add_argument("-o", "--output", default=None, help="write the diagram: .svg, .png, .pdf or .dot")
+    g.add_argument("-o", "--output", default=None,
+                   help="write the diagram: .svg, .png, .pdf, .dot, or .html (the step-through player)")
     g.add_argument("--check", action="store_true", help="also compare with numerical gradients")
     g.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
     g.add_argument("--order", action="store_true", help="number the ops in the order backward visits them")

@@ -104,7 +104,7 @@ def _demo_write(
     written.append(path)
     drawn = _demo_neuron_diagram(model, X_test, os.path.join(out_dir, "neuron.svg"))
     if drawn.endswith(".svg"):
-        return [*written, drawn], ""
+        return [*written, drawn, drawn[:-4] + ".html"], ""
     return written, drawn
 
 
@@ -130,7 +130,9 @@ def _demo_neuron_diagram(model: Any, X: Sequence[Sequence[float]], path: str) ->
         out.children()[0].label = "z"
     out.backward()
     try:
-        viz.draw_dot(out).render(path)
+        diagram = viz.draw_dot(out)
+        diagram.render(path)
+        diagram.player(title="the first hidden neuron on one test sample").save(path[:-4] + ".html")
     except viz.RenderError as e:
         return f"no neuron diagram: {e}"
     return path

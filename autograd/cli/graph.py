@@ -72,9 +72,9 @@ def cmd_graph(args: argparse.Namespace) -> int:
         with _evaluating(formula):
             status = _gradcheck(formula, at, {name: float(x.grad) for name, x in xs.items()})
     if out_path is None:
-        print("(add -o graph.svg, .png or .dot to draw the diagram)")
+        print("(add -o graph.svg, .png or .dot to draw the diagram, or -o graph.html to step through backprop)")
         return status
-    _draw(z, out_path, args)
+    _draw(z, out_path, args, title=f"{z.label or 'z'} = {formula.text}")
     return status
 
 
@@ -94,9 +94,10 @@ def _check_output_path(out_path: str) -> None:
     from ..viz import SUFFIXES
 
     suffix = os.path.splitext(out_path)[1].lower()
-    if suffix not in SUFFIXES:
+    if suffix not in SUFFIXES and suffix != ".html":
         got = f"unsupported output suffix {suffix!r}" if suffix else f"-o {out_path!r} has no suffix"
-        raise CLIError(f"{got}: use .svg, .png, .dot, or .pdf (pdf needs the system Graphviz)")
+        raise CLIError(f"{got}: use .svg, .png, .dot, .pdf (pdf needs the system Graphviz), "
+                       "or .html (the step-through player)")
     folder = os.path.dirname(out_path) or "."
     if not os.path.isdir(folder):
         raise CLIError(f"cannot write {out_path}: the folder {folder!r} does not exist")
@@ -162,11 +163,15 @@ def _gradcheck(formula: Formula, at: dict[str, float], analytic: dict[str, float
     return 0
 
 
-def _draw(z: Value, out_path: str, args: argparse.Namespace) -> None:
+def _draw(z: Value, out_path: str, args: argparse.Namespace, title: str) -> None:
     from ..viz import RenderError, draw_dot
 
     try:
-        written = draw_dot(z, rankdir=args.rankdir, show_order=args.order, precision=args.precision).render(out_path)
+        diagram = draw_dot(z, rankdir=args.rankdir, show_order=args.order, precision=args.precision)
+        if out_path.lower().endswith(".html"):  # the step-through player: docs/player.md
+            written = diagram.player(title=title).save(out_path)
+        else:
+            written = diagram.render(out_path)
     except RenderError as e:
         raise CLIError(str(e)) from None
     except OSError as e:
