@@ -136,3 +136,22 @@ def test_replay_with_repeated_inputs_and_reused_nodes(prog: Program) -> None:
     out = prog.run(xs)
     out = out * out + out  # the root's input used twice, and the same node at two depths
     assert_replay_matches_backward(out)
+
+
+def test_blocked_edges_and_closure_nodes() -> None:
+    import math
+
+    import pytest
+
+    from autograd import Value
+    from autograd.playback.schedule import build_schedule
+
+    x = Value(-1.0)
+    y = x.relu().sqrt()  # relu's zero local derivative blocks sqrt's infinite gradient
+    y.backward()
+    sched = build_schedule(y)
+    assert x.grad == 0.0
+    assert len(sched["backward"]) == 1 and sched["nodes"][2]["grad"] == 0.0  # the blocked edge is no step
+    closure = Value(2.0, (x,), "double")
+    with pytest.raises(TypeError, match="the player"):
+        build_schedule(closure)

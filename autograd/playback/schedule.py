@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..closure import CLOSURE, closure_error
 from ..engine import Value, topological_order
 
 __all__ = ["SCHEMA", "VERSION", "build_schedule", "graph_nodes", "is_parameter", "json_number"]
@@ -130,8 +131,13 @@ def build_schedule(root: Value, seed: float = 1.0) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
     for i in backward_order:
         up = grad[i]
+        prim = nodes[i]._prim
+        if prim is CLOSURE:
+            raise closure_error(nodes[i], "the player")
         for pos, (j, local) in enumerate(zip(inputs[i], nodes[i].local_grads())):
             local = _float(local)
+            if prim.blocks and local == 0.0:  # a step-like op passes nothing back here (docs/conventions.md)
+                continue
             before = grad[j]
             after = before + local * up
             grad[j] = after
