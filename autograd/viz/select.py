@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from ..engine import Value
 
 _MANY = "\0many"  # a leaf consumed by more than one unit
+EDGES_PER_NODE = 3
+"""A summary draws at most this many edges per ``max_nodes``: layout time grows with the edges too."""
+INPUTS = "\0inputs:"  # the start of the group name of leaves merged by ``_merge_inputs``
 
 
 def collect(root: Value) -> tuple[list[Value], list[list[int]]]:
@@ -86,11 +89,13 @@ def select(order: list[Value], kids: list[list[int]], max_nodes: int | None) -> 
         else:
             sel.group[u] = group[i]
             sel.params[u] += is_parameter(order[i])
-    if max_nodes is None or n_units <= max_nodes:
+    succ = _unit_inputs(kids, unit_of, n_units)
+    n_edges = sum(len(s) for s in succ)
+    if max_nodes is None or (n_units <= max_nodes and n_edges <= EDGES_PER_NODE * max_nodes):
         sel.drawn = list(range(n_units))
     else:
-        sel.drawn = _nearest_units(kids, unit_of, n_units, max_nodes)
-        sel.mode = mode if mode != "full" else "truncated"
+        sel.drawn = _nearest_units(succ, unit_of[0], max_nodes, EDGES_PER_NODE * max_nodes)
+        sel.mode = {"full": "truncated", "scope": "scope+truncated"}.get(mode, mode)
     sel.kept = [False] * n_units
     for u in sel.drawn:
         sel.kept[u] = True
@@ -137,6 +142,7 @@ def _plan(order: list[Value], kids: list[list[int]], max_nodes: int | None) -> t
         for j, g in user.items():
             if g is not _MANY:
                 group[j] = g
+        _merge_inputs(group, kids)
         units = len(dict.fromkeys(g for g in group if g is not None)) + group.count(None)
         if units < best_units:
             best, best_units = group, units
@@ -145,13 +151,36 @@ def _plan(order: list[Value], kids: list[list[int]], max_nodes: int | None) -> t
     return best, ("scope" if best_units <= max_nodes else "scope+truncated")
 
 
-def _nearest_units(kids: list[list[int]], unit_of: list[int], n_units: int, budget: int) -> list[int]:
-    """Up to ``budget`` units to draw, breadth-first from the root's unit.
+def _merge_inputs(group: list[str | None], kids: list[list[int]]) -> None:
+    """Leaves left on their own that feed the very same boxes become one box, e.g. "64 inputs".
 
-    Each unit brings in only its first few inputs (``fan``), so a sum over a
-    batch shows a few whole paths down to the inputs, not a wall of siblings.
+    An MLP's inputs each feed every neuron of the first layer: 64 inputs and
+    16 neurons would be 1,024 edges, and are 16 edges marked x64 instead.
     """
-    fan = max(2, min(10, budget // 20))
+    users: dict[int, dict[str, None]] = {}
+    for i, ks in enumerate(kids):
+        g = group[i]
+        key = g if g is not None else f"\0{i}"
+        for j in ks:
+            if group[j] is None and not kids[j]:
+                users.setdefault(j, {})[key] = None
+    alike: dict[tuple[str, ...], list[int]] = {}
+    for j, keys in users.items():
+        alike.setdefault(tuple(keys), []).append(j)
+    names: dict[str, int] = {}
+    for members in alike.values():
+        if len(members) < 2:
+            continue
+        name = f"{len(members):,} inputs"
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:
+            name += f" ({names[name]})"
+        for j in members:
+            group[j] = INPUTS + name
+
+
+def _unit_inputs(kids: list[list[int]], unit_of: list[int], n_units: int) -> list[dict[int, None]]:
+    """Each unit's input units, in order, once each (a dict used as an ordered set)."""
     succ: list[dict[int, None]] = [{} for _ in range(n_units)]
     for i, ks in enumerate(kids):
         ui = unit_of[i]
@@ -159,19 +188,39 @@ def _nearest_units(kids: list[list[int]], unit_of: list[int], n_units: int, budg
             uj = unit_of[j]
             if uj != ui:
                 succ[ui][uj] = None
-    seen = [False] * n_units
+    return succ
+
+
+def _nearest_units(succ: list[dict[int, None]], start: int, budget: int, max_edges: int) -> list[int]:
+    """Up to ``budget`` units joined by up to ``max_edges`` edges, breadth-first from the root's unit.
+
+    Each unit brings in only its first few inputs (``fan``), so a sum over a
+    batch shows a few whole paths down to the inputs, not a wall of siblings.
+    """
+    fan = max(2, min(10, budget // 20))
+    users: dict[int, list[int]] = {}
+    for u, ins in enumerate(succ):
+        for w in ins:
+            users.setdefault(w, []).append(u)
+    seen = {start}
     drawn: list[int] = []
-    queue = deque([unit_of[0]])
-    seen[unit_of[0]] = True
+    is_drawn: set[int] = set()
+    edges = 0
+    queue = deque([start])
     while queue and len(drawn) < budget:
         u = queue.popleft()
+        new = sum(w in is_drawn for w in succ[u]) + sum(w in is_drawn for w in users.get(u, ()))
+        if edges + new > max_edges:
+            continue  # a unit joined to too many drawn ones: leave it out
+        edges += new
         drawn.append(u)
+        is_drawn.add(u)
         taken = 0
         for w in succ[u]:
             if taken == fan:
                 break
-            if not seen[w]:
-                seen[w] = True
+            if w not in seen:
+                seen.add(w)
                 queue.append(w)
                 taken += 1
     return drawn
