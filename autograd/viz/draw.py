@@ -14,8 +14,11 @@ from typing import Any
 from ..engine import Value, topological_order
 from . import labels
 from .diagram import Diagram, check_format
-from .layout import SCREEN, Item, Link, Plan, plan
+from .layout import Item, Link, Plan, plan
 from .select import Selection, collect, select
+
+SIDE_BY_SIDE = {"LR": 40, "TB": 16}
+"""How many boxes a capped summary puts at one distance from the output: a rank that fits a screen."""
 
 MAX_PARALLEL = 3
 """A value used more often than this by one op gets one edge: its count and the summed local derivative."""
@@ -62,7 +65,7 @@ def draw_dot(
         raise ValueError(f"max_nodes must be a positive int, or None to draw every node; got {max_nodes!r}")
 
     order, kids = collect(root)
-    sel = select(order, kids, max_nodes)
+    sel = select(order, kids, max_nodes, SIDE_BY_SIDE[rd])
     steps = {v: k for k, v in enumerate(topological_order([root]), 1)} if show_order else {}
     pic = _Picture(order, kids, sel, precision, show_local_grads, steps, rd)
     layout = plan(pic.items(rd), pic.links(rd)) if max_nodes is not None else None
@@ -329,7 +332,8 @@ def _emit(pic: _Picture, layout: Plan | None, rankdir: str, fmt: str, max_nodes:
     for k, (tail, head, text, style) in enumerate(pic.edges):
         attrs: dict[str, str] = {}
         if text:  # a count as an xlabel: a label of its own would take a rank of its own in the layout
-            attrs["xlabel" if style == "count" else "label"] = graphviz.escape(text)
+            xlabel = style == "count" or (layout is not None and layout.xlabels)
+            attrs["xlabel" if xlabel else "label"] = graphviz.escape(text)
         if style == "sum":
             attrs["penwidth"] = "2"
         if style == "hidden":

@@ -35,6 +35,10 @@ SCREEN = 2900.0
 RANKSEP = 36.0  # Graphviz defaults, in points: the gap between ranks, and between boxes in a rank
 NODESEP = 18.0
 PART_MARGIN = 36.0  # a part's frame and title
+CROWDED = 60
+"""With more edges than this ending in one rank, edge labels become xlabels: a label is a box in its
+rank, so that rank would be as tall as all the edges' labels stacked (a dense MLP summary: 4,200
+points instead of 700)."""
 MAX_BENDS = 300
 """At most this many rank crossings by long edges; more and far uses get copies."""
 
@@ -84,6 +88,8 @@ class Plan:
     breadth: float
     bends: int  # rank crossings of the edges drawn as lines
     spine: list[int] = field(default_factory=list)  # a chain id per box (-1: none), see ``_spines``
+    crowded: bool = False  # more than CROWDED edges end in one rank
+    xlabels: bool = False  # edge labels must be xlabels, placed after the layout (see ``plan``)
 
     def minlen(self, link: Link) -> int:
         """The edge's span in ranks, as Graphviz's ``minlen``, so that dot keeps this plan."""
@@ -104,6 +110,11 @@ def plan(items: list[Item], links: list[Link]) -> Plan:
         if max(p.length, p.breadth) <= SCREEN:
             break
     assert best is not None
+    if best.crowded and any(link.label_length > 0 for link in links):
+        bare = [link._replace(label_length=0.0, label_breadth=0.0) for link in links]
+        best = plan(items, bare)
+        best.xlabels = True
+        return best
     best.spine = _spines(items, links, order, best.cut)
     return best
 
@@ -187,6 +198,9 @@ def _layer(items: list[Item], links: list[Link], order: list[int], cyclic: list[
     out: list[list[int]] = [[] for _ in range(n)]
     for k, link in enumerate(links):
         out[link.tail].append(k)
+    has_inputs = [False] * n
+    for link in links:
+        has_inputs[link.head] = True
     depth = [0] * n
     cut = list(cyclic)
     load: dict[int, float] = {}
@@ -203,8 +217,9 @@ def _layer(items: list[Item], links: list[Link], order: list[int], cyclic: list[
                 if h > nearest + window and links[k].cuttable:
                     cut[k] = True
             d = max(h for h, k in heads if not cut[k]) + 1
-            while load.get(d, 0.0) > 0 and load[d] + item.breadth > capacity:
-                d += 1
+            if not has_inputs[b]:  # a full rank spreads its leaves over the next ranks: only their own edges grow
+                while load.get(d, 0.0) > 0 and load[d] + item.breadth > capacity:
+                    d += 1
         depth[b] = d
         load[d] = load.get(d, 0.0) + item.breadth + NODESEP
 
@@ -257,8 +272,13 @@ def _layer(items: list[Item], links: list[Link], order: list[int], cyclic: list[
     bends = sum(max(0, depth[link.tail] - depth[link.head] - 1) for k, link in enumerate(links) if not cut[k])
     bends += sum(max(0, c.depth - depth[links[k].head] - 1) for c in copies for k in c.links)
     margin = PART_MARGIN if n_parts > 1 else 0.0
+    ending: dict[int, int] = {}
+    for k, link in enumerate(links):
+        if not cut[k]:
+            ending[depth[link.head]] = ending.get(depth[link.head], 0) + 1
+    crowded = max(ending.values(), default=0) > CROWDED
     return Plan(depth, part_of, cut, copies, n_parts, max(part_length) + margin,
-                sum(part_breadth) + margin * n_parts, bends)  # fmt: skip
+                sum(part_breadth) + margin * n_parts, bends, crowded=crowded)  # fmt: skip
 
 
 def _copies(links: list[Link], cut: list[bool], depth: list[int], part_of: list[int], window: float) -> list[Copy]:

@@ -66,8 +66,12 @@ class Selection:
     n_hidden: int = 0
 
 
-def select(order: list[Value], kids: list[list[int]], max_nodes: int | None) -> Selection:
-    """Group and cap the Values of ``collect(root)`` so that at most ``max_nodes`` units are drawn."""
+def select(order: list[Value], kids: list[list[int]], max_nodes: int | None, side_by_side: int = 40) -> Selection:
+    """Group and cap the Values of ``collect(root)`` so that at most ``max_nodes`` units are drawn.
+
+    A capped summary also puts at most ``side_by_side`` units at one distance
+    from the output, so that no rank is wider than a screen.
+    """
     n = len(order)
     group, mode = _plan(order, kids, max_nodes)
 
@@ -91,10 +95,11 @@ def select(order: list[Value], kids: list[list[int]], max_nodes: int | None) -> 
             sel.params[u] += is_parameter(order[i])
     succ = _unit_inputs(kids, unit_of, n_units)
     n_edges = sum(len(s) for s in succ)
-    if max_nodes is None or (n_units <= max_nodes and n_edges <= EDGES_PER_NODE * max_nodes):
+    fits = max_nodes is None or (n_units <= max_nodes and n_edges <= EDGES_PER_NODE * max_nodes)
+    if max_nodes is None or (fits and (mode == "full" or _widest_level(succ, unit_of[0]) <= side_by_side)):
         sel.drawn = list(range(n_units))
     else:
-        sel.drawn = _nearest_units(succ, unit_of[0], max_nodes, EDGES_PER_NODE * max_nodes)
+        sel.drawn = _nearest_units(succ, unit_of[0], max_nodes, EDGES_PER_NODE * max_nodes, side_by_side)
         sel.mode = {"full": "truncated", "scope": "scope+truncated"}.get(mode, mode)
     sel.kept = [False] * n_units
     for u in sel.drawn:
@@ -191,11 +196,27 @@ def _unit_inputs(kids: list[list[int]], unit_of: list[int], n_units: int) -> lis
     return succ
 
 
-def _nearest_units(succ: list[dict[int, None]], start: int, budget: int, max_edges: int) -> list[int]:
+def _widest_level(succ: list[dict[int, None]], start: int) -> int:
+    """The most units at one distance (in edges, breadth-first) from the root's unit."""
+    level = {start: 0}
+    count: dict[int, int] = {0: 1}
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        for w in succ[u]:
+            if w not in level:
+                level[w] = level[u] + 1
+                count[level[w]] = count.get(level[w], 0) + 1
+                queue.append(w)
+    return max(count.values())
+
+
+def _nearest_units(succ: list[dict[int, None]], start: int, budget: int, max_edges: int, per_level: int) -> list[int]:
     """Up to ``budget`` units joined by up to ``max_edges`` edges, breadth-first from the root's unit.
 
-    Each unit brings in only its first few inputs (``fan``), so a sum over a
-    batch shows a few whole paths down to the inputs, not a wall of siblings.
+    Each unit brings in only its first few inputs (``fan``), and at most
+    ``per_level`` units are taken at one distance from the root, so a sum over
+    a batch shows a few whole paths down to the inputs, not a wall of siblings.
     """
     fan = max(2, min(10, budget // 20))
     users: dict[int, list[int]] = {}
@@ -205,14 +226,16 @@ def _nearest_units(succ: list[dict[int, None]], start: int, budget: int, max_edg
     seen = {start}
     drawn: list[int] = []
     is_drawn: set[int] = set()
+    level_size: dict[int, int] = {}
     edges = 0
-    queue = deque([start])
+    queue = deque([(start, 0)])
     while queue and len(drawn) < budget:
-        u = queue.popleft()
+        u, level = queue.popleft()
         new = sum(w in is_drawn for w in succ[u]) + sum(w in is_drawn for w in users.get(u, ()))
-        if edges + new > max_edges:
-            continue  # a unit joined to too many drawn ones: leave it out
+        if edges + new > max_edges or level_size.get(level, 0) >= per_level:
+            continue  # joined to too many drawn units, or its level is full: leave it out
         edges += new
+        level_size[level] = level_size.get(level, 0) + 1
         drawn.append(u)
         is_drawn.add(u)
         taken = 0
@@ -221,6 +244,6 @@ def _nearest_units(succ: list[dict[int, None]], start: int, budget: int, max_edg
                 break
             if w not in seen:
                 seen.add(w)
-                queue.append(w)
+                queue.append((w, level + 1))
                 taken += 1
     return drawn
