@@ -20,6 +20,9 @@ from .select import Selection, collect, select
 SIDE_BY_SIDE = {"LR": 40, "TB": 16}
 """How many boxes a capped summary puts at one distance from the output: a rank that fits a screen."""
 
+BIG_PICTURE = 1500.0
+"""Pictures estimated longer than this (in points) are written at 72 dpi instead of 96."""
+
 MAX_PARALLEL = 3
 """A value used more often than this by one op gets one edge: its count and the summed local derivative."""
 
@@ -265,7 +268,7 @@ def _agrees(grad: float, terms: list[float]) -> bool:
     if math.isinf(grad) or math.isinf(expected):
         return grad == expected
     scale = math.fsum(abs(t) for t in terms)
-    return abs(grad - expected) <= 1e-9 * max(scale, abs(grad)) + 1e-300
+    return abs(grad - expected) <= 1e-9 * max(scale, abs(grad))
 
 
 def _text_width(text: str, fontsize: float) -> float:
@@ -299,6 +302,8 @@ def _emit(pic: _Picture, layout: Plan | None, rankdir: str, fmt: str, max_nodes:
     if layout is not None:  # a safety net: Graphviz scales the picture down if the plan's estimate was short
         inches = f"{4000 / 96:.2f}"  # 4,000 pixels at the 96 dpi of PNG output
         g.attr(size=f"{inches},{inches}")
+        if max(layout.length, layout.breadth) > BIG_PICTURE:
+            g.attr(dpi="72")  # one pixel per point: a big PNG renders faster and fits a screen at its natural size
     g.attr("node", fontname="Helvetica", fontsize="11")
     g.attr("edge", fontname="Helvetica", fontsize="10")
     sel = pic.sel
