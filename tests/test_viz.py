@@ -467,6 +467,9 @@ def test_jupyter_display_works_without_system_graphviz() -> None:
     *_, z = seed_example()
     bundle = draw_dot(z)._repr_mimebundle_()
     check_svg(bundle["image/svg+xml"].encode("utf-8"))
+    svg = draw_dot(z)._repr_svg_()
+    assert svg is not None
+    check_svg(svg.encode("utf-8"))
     assert draw_dot(z, format="png")._repr_mimebundle_()["image/png"].startswith(PNG_MAGIC)
 
 

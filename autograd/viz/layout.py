@@ -15,8 +15,8 @@ or huge, and both are common in autodiff graphs:
   sum over many inputs is one column of hundreds. The ranks are cut into
   *parts* that are drawn one under the other (one beside the other top to
   bottom), so the picture fits a screen; an edge between parts is drawn as a
-  copy, as above. A rank with more boxes than a screen holds spreads them
-  over the next ranks.
+  copy, as above. A rank with more boxes than a screen holds spreads its
+  leaves over the next ranks.
 
 The plan is made from estimated box sizes in points (1/72 inch). Everything
 is deterministic: the same boxes and edges give the same plan.
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 SCREEN = 2900.0
-"""Longest side aimed at, in points: about 3,900 pixels at Graphviz's 96 dpi."""
+"""Longest side aimed at, in points: 2,900 pixels at the 72 dpi big pictures are written at (draw.py)."""
 
 RANKSEP = 36.0  # Graphviz defaults, in points: the gap between ranks, and between boxes in a rank
 NODESEP = 18.0
@@ -97,7 +97,12 @@ class Plan:
 
 
 def plan(items: list[Item], links: list[Link]) -> Plan:
-    """The plan with the fewest copies and parts whose picture fits ``SCREEN``, else the smallest one."""
+    """The plan with the fewest copies and parts whose picture fits ``SCREEN``, else the smallest one.
+
+    For each rank capacity (none first, then smaller), take the widest window
+    of far uses whose bends stay within MAX_BENDS; stop at the first plan that
+    fits. If a rank is crowded with edges, plan again with labels as xlabels.
+    """
     order, cyclic = _order(items, links)
     best: Plan | None = None
     for capacity in _CAPACITIES:
@@ -299,5 +304,5 @@ def _copies(links: list[Link], cut: list[bool], depth: list[int], part_of: list[
                 current = Copy(tail, part_of[head], first + 1, [])
                 copies.append(current)
             current.links.append(k)
-            current.depth = depth[head] + 1 if depth[head] + 1 > current.depth else current.depth
+            current.depth = max(current.depth, depth[head] + 1)
     return copies
