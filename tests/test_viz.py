@@ -219,7 +219,7 @@ def test_exported_from_the_package() -> None:
 
 DETERMINISM_SCRIPT = """
 import random
-from autograd.engine import Value, tanh, dot
+from autograd import Value, tanh, dot
 from autograd.viz import draw_dot
 rnd = random.Random(7)
 xs = [Value(rnd.uniform(-1, 1), f"x{i}") for i in range(5)]

@@ -19,9 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import cli
-from autograd.engine import Value, tanh
-from autograd.engine import sum as vsum
+from autograd import Value, cli, tanh
+from autograd import sum as vsum
 from autograd.viz import draw_dot
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,8 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import autograd
-from autograd import cli, nn, viz
-from autograd.engine import Value, tanh
+from autograd import Value, cli, nn, tanh, viz
 from autograd.viz import draw_dot, layout
 from autograd.viz.select import EDGES_PER_NODE
 

@@ -106,7 +106,8 @@ class _Picture:
             box_of_value[i] = self._box("value", i, f"v{i}")
             if kids[i]:
                 v = order[i]
-                text = v.op + (f"\nstep {steps[v]}" if v in steps else "")
+                closure = not v.local_grads()  # a node whose backward is a user's closure (micrograd's way)
+                text = v.op + (" (closure)" if closure else "") + (f"\nstep {steps[v]}" if v in steps else "")
                 box_of_op[i] = self._box("op", i, f"op{i}", text)
                 self.edges.append((box_of_op[i], box_of_value[i], "", "output"))
         if group[unit_of[0]] is not None:
@@ -167,13 +168,13 @@ class _Picture:
             head = f"∂{v.label or 'out'}/∂{name} = "
             if len(positions) > MAX_PARALLEL:
                 text = ""
-                if show_local_grads:
+                if local:  # none when not shown, or for a closure node
                     total = math.fsum(float(local[p]) for p in positions)
                     text = f"{head}{labels.num(total, self.precision)} (sum of {len(positions):,} uses)"
                 self.edges.append((box_of_value[j], dst, text, "sum"))
                 continue
             for p in positions:
-                text = f"{head}{labels.num(local[p], self.precision)}" if show_local_grads else ""
+                text = f"{head}{labels.num(local[p], self.precision)}" if p < len(local) else ""
                 self.edges.append((box_of_value[j], dst, text, ""))
 
     def cells(self, b: int, ref: int | None = None) -> list[str]:
@@ -218,11 +219,15 @@ class _Picture:
         found = []
         terms = []
         cache: dict[int, Any] = {}
+        checkable = True
         for p, pos in users:
             if p not in cache:
                 cache[p] = self.order[p].local_grads()
+            if pos >= len(cache[p]):  # a closure node: no local derivative to check against
+                checkable = False
+                break
             terms.append(float(cache[p][pos]) * _float(self.order[p].grad))
-        if not _agrees(_float(self.order[i].grad), terms):
+        if checkable and not _agrees(_float(self.order[i].grad), terms):
             found.append(f"grad includes earlier passes or other uses (≠ Σ local {labels.TIMES} grad)")
         hidden = self.hidden_uses.get(i, 0)
         if hidden:
