@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 import autograd
-from autograd import viz
-from autograd.engine import Value, dot, tanh, topological_order
-from autograd.engine import sum as vsum
+from autograd import Value, dot, tanh, viz
+from autograd import sum as vsum
+from autograd.engine import topological_order
 from autograd.viz import RendererNotFoundError, RenderError, draw_dot, find_renderer, labels, render_source
 
 IN_CI = bool(os.environ.get("CI"))
