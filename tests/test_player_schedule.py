@@ -139,7 +139,6 @@ def test_replay_with_repeated_inputs_and_reused_nodes(prog: Program) -> None:
 
 
 def test_blocked_edges_and_closure_nodes() -> None:
-    import math
 
     import pytest
 

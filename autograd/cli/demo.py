@@ -128,6 +128,7 @@ def _demo_neuron_diagram(model: Any, X: Sequence[Sequence[float]], path: str) ->
     out.label = "a"
     if out.children():
         out.children()[0].label = "z"
+    neuron.zero_grad()  # its weights still hold training's grads: the diagram must show this pass alone
     out.backward()
     try:
         diagram = viz.draw_dot(out)
