@@ -392,6 +392,13 @@ def test_a_blocked_edge_passes_no_tangent_whatever_it_carries(seed: float) -> No
     assert jvp(lambda x: x.relu() * 2.0, (-1.0,), (seed,)) == (-0.0, 0.0)
 
 
+def test_an_explicit_zero_tangent_is_used_as_given() -> None:
+    # 0 * inf is nan, as IEEE, JAX and torch say; only a tangent that never reached a node is "nothing"
+    assert math.isnan(jvp(lambda x: x.sqrt(), (0.0,), (0.0,))[1])
+    assert math.isnan(jvp(lambda x, y: x.sqrt() + y, (0.0, 1.0), (0.0, 1.0))[1])
+    assert jacfwd(lambda x, y: x.sqrt() + y, argnums=(0, 1))(0.0, 1.0) == (INF, 1.0)  # one direction each
+
+
 def test_mixed_partial_of_pow_at_zero_exponent_in_forward_mode() -> None:
     f = lambda v: v[0] ** v[1]
     for h in (hessian(f)([2.0, 0.0]), jacfwd(jacfwd(f))([2.0, 0.0])):
