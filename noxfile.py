@@ -15,7 +15,7 @@ import nox
 
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 CORE_TESTS = ["tests/test_engine.py", "tests/test_conventions.py", "tests/test_properties.py",
-              "tests/test_functional.py"]  # fmt: skip
+              "tests/test_functional.py", "tests/test_forward.py"]  # fmt: skip
 
 
 def _find(version: str) -> str | None:
