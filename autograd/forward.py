@@ -135,8 +135,7 @@ def _recording() -> AbstractContextManager[Any]:
 class _Call:
     """f called once on fresh leaves for the arguments at ``nums`` (see ``_call``)."""
 
-    args: tuple[Any, ...]
-    nums: tuple[int, ...]
+    nums: tuple[int, ...]  # the positions of the arguments that got leaves
     out: Any  # what f returned
     outs: list[Any]  # its scalars, flattened
     leaves: list[Value]  # the fresh leaves, argument by argument
@@ -178,7 +177,7 @@ def _call(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...], giv
         if not isinstance(o, (Value, int, float)) or isinstance(o, bool):
             raise TypeError(f"the function must return a Value or a number (or lists of them), got {type(o).__name__}")
     given = given_values or not all(leaf.is_leaf for leaf in leaves)  # a Value argument gets an identity node
-    return _Call(tuple(args), nums, out, outs, leaves, outer, given)
+    return _Call(nums, out, outs, leaves, outer, given)
 
 
 def _as(xs: list[Any], values: bool) -> list[Any]:
