@@ -93,19 +93,14 @@ def _steps(outputs: list[Value], leaves: list[Value], as_values: bool) -> Iterat
     differentiated again; then only nodes that a tangent can reach are visited, so no
     derivative node is made for constants or for an outer computation's history.
     """
-    order = reversed(topological_order(outputs))  # topological_order lists the outputs first
-    if not as_values:
-        return ((node, node._prim.local(node)) for node in order)  # type: ignore[union-attr]
-    return _reached(order, leaves)
-
-
-def _reached(order: Iterable[Value], leaves: list[Value]) -> Iterator[Step]:
     live = set(leaves)
-    for node in order:
+    for node in reversed(topological_order(outputs)):  # topological_order lists the outputs first
         prim = node._prim
         assert prim is not None  # topological_order lists non-leaf nodes only
+        if not as_values:
+            yield node, prim.local(node)
         # A node in live already is an argument's identity node: its tangent is given.
-        if node not in live and any(map(live.__contains__, prim.inputs(node))):
+        elif node not in live and any(map(live.__contains__, prim.inputs(node))):
             live.add(node)
             pairs = prim.local_with(VALUE, node)
             yield node, [(c, _ONE if type(d) in (int, float) and d == 1 else d) for c, d in pairs]
