@@ -22,7 +22,7 @@ logging.getLogger("nox").addFilter(lambda record: record.getMessage() != UV_NOT_
 
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 CORE_TESTS = ["tests/test_engine.py", "tests/test_conventions.py", "tests/test_properties.py",
-              "tests/test_functional.py"]  # fmt: skip
+              "tests/test_functional.py", "tests/test_forward.py"]  # fmt: skip
 
 
 def _find(version: str) -> str | None:

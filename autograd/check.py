@@ -1,12 +1,12 @@
-"""Numerical derivatives (central differences) and gradcheck."""
+"""Numerical derivatives (central differences), gradcheck and gradgradcheck."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .engine import Value, _to_float
-from .modes import no_grad
+from .modes import enable_grad, no_grad
 from .passes import gradients
 
 
@@ -82,14 +82,81 @@ def _compare(f: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: 
     _scalar(out, "gradcheck")
     analytic = gradients(out, leaves) if isinstance(out, Value) else [0.0] * len(xs)
     numeric = numerical_grad(f, xs, eps)
-    lines = [f"{'input':>5} {'at':>12} {'analytic':>14} {'numerical':>14} {'abs err':>10} {'rel err':>10}"]
+    rows = [((f"{i:>5}",), x, a, n) for i, (x, a, n) in enumerate(zip(xs, analytic, numeric))]
+    return _table([f"{'input':>5}"], rows, atol, rtol)
+
+
+Row = tuple[tuple[str, ...], float, float, float]
+"""Which derivative (its label columns), the input's value, analytic, numerical."""
+
+
+def _table(heads: list[str], rows: Sequence[Row], atol: float, rtol: float) -> tuple[bool, str]:
+    """Whether every row passes, and the table with a mismatch marked (when a tolerance is given)."""
+    lines = [" ".join([*heads, f"{'at':>12} {'analytic':>14} {'numerical':>14} {'abs err':>10} {'rel err':>10}"])]
     all_ok = True
-    for i, (x, a, n) in enumerate(zip(xs, analytic, numeric)):
+    for which, x, a, n in rows:
         err = abs(a - n)
         scale = max(abs(a), abs(n))
         ok = a == n or err <= atol + rtol * scale  # False when either is nan
         all_ok &= ok
         rel = err / scale if scale else 0.0
         mark = "" if ok or not (atol or rtol) else "   <-- mismatch"
-        lines.append(f"{i:>5} {x:>12.6g} {a:>14.8g} {n:>14.8g} {err:>10.2e} {rel:>10.2e}{mark}")
+        lines.append(" ".join([*which, f"{x:>12.6g} {a:>14.8g} {n:>14.8g} {err:>10.2e} {rel:>10.2e}{mark}"]))
     return all_ok, "\n".join(lines)
+
+
+# --------------------------------------------------------------------------
+# Second derivatives: the derivatives of the gradient, against differences of it.
+# --------------------------------------------------------------------------
+
+
+def gradgradcheck(
+    f: Callable[..., Any],
+    inputs: Any,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """True if the second derivatives of ``f`` at ``inputs`` match differences of its gradient.
+
+    Each ``d2f / dx_i dx_j`` from differentiating the gradient again (``create_graph``)
+    is compared with ``(df/dx_i at x_j + h  -  df/dx_i at x_j - h) / 2h``, the gradient
+    itself coming from backprop (check it with ``gradcheck`` first). The tolerances are
+    gradcheck's; on failure, GradcheckError has one row per pair (i, j).
+    """
+    ok, table = _compare2(f, inputs, eps, atol, rtol)
+    if ok:
+        return True
+    raise GradcheckError(
+        f"gradgradcheck failed (atol={atol}, rtol={rtol}, eps={eps}):\n{table}\n"
+        "A custom primitive's deriv rule, evaluated on Values for higher order, is the usual cause "
+        "(its derivative is not smooth, or it reads .data); near a kink, move the inputs away from it."
+    )
+
+
+def _first(f: Callable[..., Any], xs: list[float]) -> list[float]:
+    """Backprop's gradient of ``f`` at ``xs``, as floats."""
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    _scalar(out, "gradgradcheck")
+    return [float(g) for g in gradients(out, leaves)] if isinstance(out, Value) else [0.0] * len(xs)
+
+
+def _compare2(f: Callable[..., Any], inputs: Any, eps: float, atol: float, rtol: float) -> tuple[bool, str]:
+    xs, _ = _as_list(inputs)
+    n = len(xs)
+    with enable_grad():  # the gradients are recorded to be differentiated again
+        leaves = [Value(x, f"x{i}") for i, x in enumerate(xs)]
+        out = f(*leaves)
+        _scalar(out, "gradgradcheck")
+        firsts = gradients(out, leaves, create_graph=True) if isinstance(out, Value) else [0.0] * n
+        analytic = [gradients(g, leaves) if isinstance(g, Value) else [0.0] * n for g in firsts]
+        numeric = [[0.0] * n for _ in range(n)]  # numeric[i][j]: d/dx_j of df/dx_i
+        for j, x in enumerate(xs):
+            h = eps * max(1.0, abs(x))
+            hi, lo = list(xs), list(xs)
+            hi[j], lo[j] = x + h, x - h
+            for i, (g_hi, g_lo) in enumerate(zip(_first(f, hi), _first(f, lo))):
+                numeric[i][j] = (g_hi - g_lo) / ((x + h) - (x - h))
+    rows = [((f"{i:>5}", f"{j:>5}"), xs[j], analytic[i][j], numeric[i][j]) for i in range(n) for j in range(n)]
+    return _table([f"{'input':>5}", f"{'wrt':>5}"], rows, atol, rtol)

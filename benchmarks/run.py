@@ -43,7 +43,7 @@ if ROOT not in sys.path:
 
 from common import ENGINES, Target  # noqa: E402
 
-WORKLOADS = ["bench_demo", "bench_chain", "bench_wide", "bench_deep", "bench_digits"]
+WORKLOADS = ["bench_demo", "bench_chain", "bench_wide", "bench_deep", "bench_digits", "bench_forward"]
 """Workload modules, in table order. Append new ones here (see the module docstring)."""
 
 OURS = "autograd"

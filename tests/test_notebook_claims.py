@@ -20,6 +20,7 @@ import autograd
 from autograd import Value, grad, nn, numerical_grad
 from autograd.data import load_digits, make_moons, train_test_split
 from autograd.engine import topological_order
+from autograd.functional import jacfwd, jacobian, jvp
 from autograd.optim import SGD, Adam, linear_decay
 from autograd.train import accuracy, fit
 
@@ -317,6 +318,39 @@ def test_nb4_two_layer_backward_matches_numerical() -> None:
     assert autograd.gradcheck(loss, [1.2, -0.3, 1.5, 0.2])
 
 
+def forward_sweep(root, leaf):
+    tangent = {leaf: 1.0}  # leaf moves at speed 1; every other input stays
+    for node in reversed(topological_order([root])):  # each node after its inputs
+        tangent[node] = sum(local * tangent.get(child, 0.0)  # the chain rule
+                            for child, local in zip(node.children(), node.local_grads()))
+    return tangent
+
+
+def spiral(s):  # one input, three outputs
+    return [autograd.cos(s), autograd.sin(s), 0.5 * s]
+
+
+def test_nb4_forward_mode() -> None:
+    """dz/dx = 10 by forward mode; the sweep seeded at w1 ends at backward()'s dL/dw1; jacfwd == jacobian."""
+    x, y = 3.0, 2.0
+    dx, dy = 1.0, 0.0
+    t = x + y
+    assert 2 * t * (1.0 * dx + 1.0 * dy) == 10.0
+    assert jvp(lambda x, y: (x + y) ** 2, (3.0, 2.0), (1.0, 0.0)) == (25.0, 10.0)
+    xv = Value(0.5)
+    w1, b1, w2, b2 = Value(1.2), Value(-0.3), Value(1.5), Value(0.2)
+    L = (w2 * autograd.tanh(w1 * xv + b1) + b2 - 1.0) ** 2
+    L.backward()
+    order = list(reversed(topological_order([L])))
+    tangent = forward_sweep(L, w1)
+    assert tangent[order[0]] == 0.5  # 'the first line is dp/dw1 = x = 0.5'
+    assert tangent[L] == pytest.approx(w1.grad, rel=1e-15)  # 'the last one is backward()'s dL/dw1'
+    for w in (b1, w2, b2):  # 'three more sweeps, one per input'
+        assert forward_sweep(L, w)[L] == pytest.approx(w.grad, rel=1e-15)
+    expected = [-math.sin(1.0), math.cos(1.0), 0.5]  # '(-sin 1, cos 1, 0.5), either way'
+    assert jacfwd(spiral)(1.0) == jacobian(spiral)(1.0) == expected
+
+
 # --------------------------------------------------------------------------
 # 05_backprop_and_training.ipynb (mirrored code)
 # --------------------------------------------------------------------------
@@ -430,6 +464,7 @@ MIRRORED = {
         forward_diff, central_diff, function_1, diff_errors, f2, gradient_descent,
         "hs = [10 ** (-k / 4) for k in range(4, 53)]  # 1e-1 ... 1e-13, four steps per decade",
     ],
+    "04_chain_rule.ipynb": [forward_sweep, spiral],
     "05_backprop_and_training.ipynb": [
         backprop, moons_setup, moons_loss, digits_setup, train_digits,
         "optimizer = SGD(model.parameters(), lr=linear_decay(1.0, 0.1, 100))",
