@@ -7,6 +7,7 @@ docs/micrograd.md shows the lecture's code running on autograd.Value.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 
@@ -20,6 +21,13 @@ class Closure:
     """
 
     name, arity, groups, params, blocks = "closure", "n", 1, (), False
+
+    def link(self, node: Any, inputs: tuple[Any, ...], text: str, step: Callable[[], None]) -> None:
+        """Make ``node`` a closure node: its inputs, its op's text and its backward step."""
+        node._prim, node._x, node._y = self, inputs, (text, step)
+
+    def step(self, node: Any) -> Callable[[], None]:
+        return node._y[1]  # type: ignore[no-any-return]
 
     def inputs(self, node: Any) -> tuple[Any, ...]:
         return node._x  # type: ignore[no-any-return]

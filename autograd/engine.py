@@ -21,7 +21,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from . import modes, ops
 from .closure import CLOSURE, no_step
@@ -144,8 +144,8 @@ class Value:
         self.tag = ""
         self._prim = None
         children = tuple(_children)
-        if children:
-            self._prim, self._x, self._y = CLOSURE, children, [_op, no_step]
+        if children:  # micrograd's way: a closure node (closure.py)
+            CLOSURE.link(self, children, _op, no_step)
 
     # ---- what a node is ----------------------------------------------------
     @property
@@ -180,16 +180,15 @@ class Value:
     def _backward(self) -> Callable[[], None]:
         """This node's local step: ``child.grad += local * self.grad`` for each input."""
         if self._prim is CLOSURE:
-            return self._y[1]  # type: ignore[no-any-return]
+            return cast("Callable[[], None]", CLOSURE.step(self))
         return no_step if self._prim is None else functools.partial(backprop, [self])
 
     @_backward.setter
     def _backward(self, step: Callable[[], None]) -> None:
         if self._prim is None:
             return  # a leaf has no inputs: its backward step has nothing to do
-        if self._prim is not CLOSURE:  # a built-in node becomes a closure node over the same inputs
-            self._prim, self._x, self._y = CLOSURE, self.children(), [self.op, no_step]
-        self._y[1] = step
+        # A built-in node becomes a closure node over the same inputs.
+        CLOSURE.link(self, self.children(), self.op, step)
 
     def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
         """Call ``hook(g)`` with this node's whole gradient in each backward pass (for a leaf,
