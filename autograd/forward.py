@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from .closure import CLOSURE, closure_error
 from .engine import Value, _to_float, topological_order
 from .functional import Argnums, _active, _data_of, _depends_on_outer, _fill, _flatten, _leaves, _nums, grad, jacobian
-from .modes import enable_grad, is_grad_enabled
+from .modes import recording
 from .passes import VALUE, gradients
 
 __all__ = ["hvp", "jacfwd", "jacrev", "jvp", "linearize", "vjp"]
@@ -124,11 +123,6 @@ _ONE = _One()
 # --------------------------------------------------------------------------
 
 
-def _recording() -> AbstractContextManager[Any]:
-    """Record the graph even under an outer no_grad (like torch.func); no mode change otherwise."""
-    return nullcontext() if is_grad_enabled() else enable_grad()
-
-
 @dataclass
 class _Call:
     """f called once on fresh leaves for the arguments at ``nums`` (see ``_call``)."""
@@ -161,7 +155,7 @@ def _call(f: Callable[..., Any], args: Sequence[Any], nums: tuple[int, ...], giv
     outer = _active.get()
     new_args = list(args)
     leaves: list[Value] = []
-    with _recording():
+    with recording():
         for i in nums:
             new_args[i] = _leaves(args[i], leaves)
         token = _active.set((*outer, frozenset(leaves)))  # for transforms that f calls
@@ -242,7 +236,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     flat = _check_tangents(primals, tangents, "jvp")
     given = any(isinstance(t, Value) for t in flat)
     call = _call(f, primals, tuple(range(len(primals))), given_values=given)
-    with _recording():
+    with recording():
         tangent = _push(call.steps(), dict(zip(call.leaves, flat)))
     ts = _tangents_of(call, tangent)
     keep = call.keep_values(call.outs + ts)
@@ -257,13 +251,13 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
     forward sweep over the recorded graph, and f is not evaluated again.
     """
     call = _call(f, primals, tuple(range(len(primals))))
-    with _recording():  # kept: a reduction gives its pairs as a one-pass iterator
+    with recording():  # kept: a reduction gives its pairs as a one-pass iterator
         steps = [(node, tuple(pairs)) for node, pairs in call.steps()]
     value = call.shaped(call.outs, call.keep_values(call.outs))
 
     def f_jvp(*tangents: Any) -> Any:
         flat = _check_tangents(primals, tangents, "f_jvp")
-        with _recording():
+        with recording():
             tangent = _push(steps, dict(zip(call.leaves, flat)))
         ts = _tangents_of(call, tangent)
         return call.shaped(ts, call.keep_values(ts, given=any(isinstance(t, Value) for t in flat)))
@@ -281,7 +275,7 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     @functools.wraps(f)
     def wrapper(*args: Any) -> Any:
         call = _call(f, args, _nums(argnums, len(args)))
-        with _recording():
+        with recording():
             tangent = _push_many(call.steps(), {leaf: {k: 1.0} for k, leaf in enumerate(call.leaves)})
         moved = [tangent.get(o, {}) if isinstance(o, Value) else {} for o in call.outs]
         rows = [[t.get(k, 0.0) for k in range(len(call.leaves))] for t in moved]  # one row per output
@@ -319,7 +313,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         pairs = [(o, c) for o, c in zip(call.outs, cts) if isinstance(o, Value)]  # a number has no inputs
         gs: list[Any] = [0.0] * len(call.leaves)
         if pairs:
-            with _recording():
+            with recording():
                 gs = gradients([o for o, _ in pairs], call.leaves, [c for _, c in pairs],
                                create_graph=call.nested or given)  # fmt: skip
         it = iter(_as(gs, call.keep_values(gs, given)))

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import ops
 from .engine import Value, _to_float, topological_order
-from .modes import enable_grad
+from .modes import recording
 from .passes import gradients
 
 Argnums = int | Sequence[int]
@@ -91,7 +91,7 @@ def _jac(f: Callable[..., Any], argnums: Argnums, args: tuple[Any, ...]) -> tupl
     # Inside another transform, differentiate with Values (create_graph) so the outer one can
     # go on through this result; it is turned back into floats if it does not depend on it.
     nested = bool(outer) or any(_has_value(args[i]) for i in nums)
-    with enable_grad():  # like torch.func.grad: records even under an outer no_grad
+    with recording():  # like torch.func.grad: records even under an outer no_grad
         new_args = list(args)
         per_arg: list[list[Value]] = []
         for i in nums:

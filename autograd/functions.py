@@ -6,12 +6,13 @@ primitives of ops.py themselves: calling one records a node.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from . import ops
-from .engine import Operand, Value, _binary, _lift, _link, _new, _to_float, _unary
+from .engine import Operand, Value, _lift, _link, _new, _to_float, recorder
 from .ops import Primitive
 
 __all__ = ["apply", "clamp", "dot", "dots", "leaky_relu", "logsumexp", "sum"]
@@ -23,11 +24,17 @@ def apply(prim: Primitive, *args: Any) -> Value:
     Unary ops take their constants after the input (``apply(ops.clamp, x, 0, 1)``);
     reductions take sequences (``apply(ops.dot, ws, xs)``).
     """
+    return recorder_of(prim)(*args)
+
+
+def recorder_of(prim: Primitive) -> Callable[..., Value]:
+    """The function that records nodes of ``prim``: what calling the primitive runs."""
     if prim.arity == "n":
-        return _reduction(prim, *args)
-    if prim.arity == 2:
-        return _binary(prim, *args)
-    return _unary(prim, args[0], *map(_to_float, args[1:]))
+        return functools.partial(_reduction, prim)
+    record = recorder(prim)
+    if prim.params:  # constants: plain floats on the node, whatever number type came in
+        return lambda x, *constants: record(x, *map(_to_float, constants))
+    return record
 
 
 def _reduction(prim: Primitive, *groups: Iterable[Operand]) -> Value:

@@ -3,11 +3,12 @@
 Each thread and asyncio task has its own modes (``ContextVar``), and one
 ``no_grad()`` instance may be shared between them. ``OPEN[0]`` counts the
 mode contexts open anywhere, so that building a node costs one list read
-while none is open (see ``engine._binary``).
+while none is open (see ``engine._binary_op``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import linecache
@@ -145,6 +146,12 @@ class detect_anomaly(_Mode):
 
     _var = _anomaly
     _value = True
+
+
+def recording() -> contextlib.AbstractContextManager[Any]:
+    """Record the graph even under an outer ``no_grad`` (as torch.func does); no mode change otherwise,
+    so the node constructors stay on their fast path."""
+    return contextlib.nullcontext() if _grad_enabled.get() else enable_grad()
 
 
 def is_grad_enabled() -> bool:

@@ -362,8 +362,9 @@ class Primitive:
     returns a node's ``(input, local derivative)`` pairs as floats.
     """
 
-    __slots__ = ("__name__", "arity", "blocks", "deriv", "deriv_src", "forward", "forward_float",
+    __slots__ = ("__name__", "_record", "arity", "blocks", "deriv", "deriv_src", "forward", "forward_float",
                  "forward_source", "groups", "inputs", "local", "local_source", "name", "params", "symbol")  # fmt: skip
+    _record: Callable[..., Any]  # what calling the primitive runs (functions.recorder_of), found on first call
 
     def __init__(
         self,
@@ -502,9 +503,13 @@ class Primitive:
 
     def __call__(self, *args: Any) -> Any:
         """Build a node: ``ops.exp(x)`` is ``x.exp()``; plain numbers become leaves."""
-        from .functions import apply  # the engine imports ops, so ops imports it only here
+        try:
+            record = self._record
+        except AttributeError:  # the first call: the engine imports ops, so ops looks it up only now
+            from .functions import recorder_of
 
-        return apply(self, *args)
+            record = self._record = recorder_of(self)
+        return record(*args)
 
     def __repr__(self) -> str:
         return f"<primitive {self.name}>"

@@ -70,6 +70,7 @@ class _Pass:
     def __init__(self, as_values: bool) -> None:
         self.as_values = as_values
         self.check = bool(OPEN[0]) and modes.is_anomaly_enabled()
+        self.hooks = bool(HOOKS)  # a weak dictionary's len() is slow: asked once per pass
         self.records: dict[Value, _Record] = {}
 
     def __enter__(self) -> _Pass:
@@ -91,7 +92,7 @@ class _Pass:
         prim = node._prim
         if prim is CLOSURE:
             raise closure_error(node, "a backward pass on records (gradients(), create_graph, hooks, anomaly)")
-        if node in HOOKS:  # the node's gradient is complete now: its hooks see it first
+        if self.hooks and node in HOOKS:  # the node's gradient is complete now: its hooks see it first
             rec.grad = run_hooks(node, rec.grad)
         pairs = prim.local_with(VALUE, node) if self.as_values else prim.local(node)
         if self.as_values:
@@ -99,7 +100,8 @@ class _Pass:
         if self.check:
             for _, d in pairs:
                 _check_finite(d * _grad_of(rec.grad), node)
-        return [(self.record(c), d) for c, d in pairs]
+        records, record = self.records, self.record
+        return [(records.get(c) or record(c), d) for c, d in pairs]
 
     def run(self, roots: Sequence[Value], seeds: Sequence[Any]) -> None:
         for r, s in zip(roots, seeds):
@@ -107,7 +109,7 @@ class _Pass:
             rec.grad = rec.grad + s
         backprop([self.record(n) for n in topological_order(roots)])
         for node, rec in list(self.records.items()):  # a leaf's gradient is complete only now
-            if node._prim is None and node in HOOKS and rec.grad is not _ZERO:
+            if self.hooks and node._prim is None and node in HOOKS and rec.grad is not _ZERO:
                 rec.grad = run_hooks(node, rec.grad)
 
     def grad(self, node: Value) -> Any:
@@ -198,7 +200,7 @@ def _value_div(a: Any, b: Any) -> Any:
 
 VALUE = SimpleNamespace(**{
     **vars(FLOAT),
-    **{name: (lambda p: lambda x: _unary(p, x))(getattr(ops, name)) for name in (
+    **{name: getattr(ops, name) for name in (
         "exp", "log", "log1p", "expm1", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "abs")},
     **{name: _piecewise(name) for name in ("heaviside", "sign", "eq", "ge", "lt")},
     "pow": _value_pow, "div": _value_div,
