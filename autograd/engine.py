@@ -2,10 +2,11 @@
 
 Read this file top to bottom:
 
-1. ``Value`` wraps one float. Every operation on Values records a node: the
-   primitive that made it (a row of ops.py) and its inputs.
-2. ``topological_order`` lists the nodes so that each comes before its inputs.
-3. ``backprop`` is the chain rule, node by node::
+1. Recording a node: each operator (``a * b``) runs its primitive's forward (a
+   row of ops.py) on the inputs' floats and keeps the primitive and the inputs.
+2. ``Value`` wraps one float, and its operators are those recorders.
+3. ``topological_order`` lists the nodes so that each comes before its inputs.
+4. ``backprop`` is the chain rule, node by node::
 
        child.grad += local * node.grad
 
