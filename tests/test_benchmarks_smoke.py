@@ -59,7 +59,12 @@ def test_every_engine_computes_the_same_demo_loss() -> None:
 
 
 def test_micrograd_failures_are_reported_not_raised(micrograd_engine: ModuleType) -> None:
-    result = _load("bench_deep").run("micrograd", {"ops": 5_000})
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default; another test may have raised it in this process
+    try:
+        result = _load("bench_deep").run("micrograd", {"ops": 5_000})
+    finally:
+        sys.setrecursionlimit(limit)
     assert isinstance(result["forward_s"], float)
     assert result["backward_s"].startswith("failed: RecursionError")
 
