@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import struct
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,6 @@ import autograd
 from autograd import Value, cli, nn, tanh, viz
 from autograd.viz import draw_dot, layout
 from autograd.viz.select import EDGES_PER_NODE
-
-sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))  # only for building deep test graphs below
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_PIXELS = 4000
