@@ -32,11 +32,12 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(PY) -m mypy
 
-# The tests, the notebooks (executed by nbmake) and the >>> sessions in docs/*.md and README.md
-# (doctests: pyproject's addopts has --doctest-glob=*.md) in one run. tests/test_docs.py builds
-# the site and runs the other code blocks.
+# The tests, the notebooks (executed by nbmake), the >>> sessions in docs/*.md and README.md
+# (pyproject's addopts has --doctest-glob=*.md) and the docstrings' examples (--doctest-modules)
+# in one run. tests/test_docs.py builds the site and runs the other code blocks.
 pytest: oracles
-	$(PY) -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=120 tests notebooks docs README.md
+	$(PY) -m pytest -q -p no:cacheprovider --nbmake --nbmake-timeout=120 --doctest-modules \
+		tests notebooks docs README.md autograd
 
 # The core tests under every other Python among 3.10 to 3.13 that is installed.
 nox: $(VENV)/.installed

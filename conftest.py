@@ -30,3 +30,6 @@ def _doctests_leave_the_primitive_table_as_it_was(request: pytest.FixtureRequest
     yield
     ops.REGISTRY.clear()
     ops.REGISTRY.update(saved)
+
+# docs/hooks/ holds the MkDocs hook (it imports mkdocs): not a test module, and no doctests.
+collect_ignore = ["docs/hooks"]
