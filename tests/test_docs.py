@@ -15,6 +15,7 @@ these tests skip with that command, and under CI they fail.
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import importlib.util
 import inspect
@@ -128,6 +129,21 @@ def test_readme_links_resolve() -> None:
     targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text)
     broken = [t for t in targets if "://" not in t and not (ROOT / t).exists()]
     assert not broken, f"README.md links to files that do not exist: {broken}"
+
+
+def test_cli_help_names_each_commands_guide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`autograd --help` and each command's --help link a page of docs/ on the repository, unwrapped."""
+    from autograd.cli import DOCS_URL, build_parser
+
+    source_url = re.search(r"^\s*source_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(encoding="utf-8"), re.M)
+    assert source_url and DOCS_URL == source_url.group(1).rstrip("/") + "/docs/"
+    monkeypatch.setenv("COLUMNS", "60")  # a narrow terminal must not break a link
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    for name, p in [("autograd", parser), *commands.items()]:
+        pages = re.findall(re.escape(DOCS_URL) + r"([\w./-]+\.md)", p.format_help())
+        assert pages, f"{name} --help names no guide under {DOCS_URL}"
+        assert all((DOCS / page).is_file() for page in pages), f"{name} --help: {pages} not all in docs/"
 
 
 # ---------------------------------------------------------------------------
