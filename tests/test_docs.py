@@ -235,6 +235,13 @@ def test_site_works_offline_from_file_urls(site: Path) -> None:
             assert page.locator(".katex-error").count() == 0
             page.goto((site / "api" / "nn.html").as_uri())
             assert page.locator("#autograd\\.nn\\.MLP").count() == 1
+            page.goto((site / "try-the-player.html").as_uri())  # the live players, in iframes
+            for src in ("player/chain.html", "player/neuron.html"):
+                frame = page.frame_locator(f"iframe[src='{src}']")
+                frame.locator("#ag-canvas svg").first.wait_for(timeout=15_000)
+                before = frame.locator("#ag-count").inner_text()
+                frame.locator("#ag-step").click()
+                assert frame.locator("#ag-count").inner_text() != before, f"{src} did not step"
         finally:
             browser.close()
     assert not remote, f"the site asked the network for {remote}"
