@@ -50,6 +50,11 @@ def make_moons(n: int = 100, noise: float = 0.1, seed: Seed = 0) -> tuple[list[l
     ``X`` is ``n`` points ``[x0, x1]``, ``y`` their labels 0 (upper moon) and 1
     (lower moon), shuffled. ``noise`` is the standard deviation of Gaussian
     noise added to each coordinate. For hinge loss use labels ``2*y - 1``.
+
+    Examples:
+        >>> X, y = make_moons(6, noise=0.0, seed=0)
+        >>> len(X), len(X[0]), y
+        (6, 2, [1, 0, 0, 0, 1, 1])
     """
     n = check_count(n, "n (the number of points)", 2)
     sd = _noise(noise)
@@ -76,6 +81,11 @@ def make_spiral(
 
     Each arm has ``n_per_class`` points at radius 0..1; ``noise`` jitters the
     angle (in radians). Labels are 0 .. classes-1; points are shuffled.
+
+    Examples:
+        >>> X, y = make_spiral(2, classes=3, seed=0)
+        >>> len(X), y
+        (6, [0, 0, 2, 2, 1, 1])
     """
     n_per_class = check_count(n_per_class, "n_per_class", 2)
     classes = check_count(classes, "classes", 2)
@@ -99,6 +109,11 @@ def load_digits(normalize: bool = True) -> tuple[list[list[float]], list[int]]:
 
     Offline: the data ships inside scikit-learn. ``normalize`` scales pixels
     from 0..16 to 0..1. Needs the extra: ``pip install 'scalar-autograd[datasets]'``.
+
+    Examples:
+        >>> X, y = load_digits()
+        >>> len(X), len(X[0]), y[:5]
+        (1797, 64, [0, 1, 2, 3, 4])
     """
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
@@ -136,6 +151,10 @@ def train_test_split(
     ``ceil(test_size * n)`` samples. ``stratify`` (a list of labels, or True
     for ``y``) keeps each class's share the same on both sides. Every sample
     lands in exactly one side; the same seed gives the same split.
+
+    Examples:
+        >>> train_test_split(list(range(10)), list("abcdefghij"), test_size=0.2, seed=0)
+        ([9, 4, 6, 0, 1, 2, 3, 5], [7, 8], ['j', 'e', 'g', 'a', 'b', 'c', 'd', 'f'], ['h', 'i'])
     """
     _check_xy(X, y, "train_test_split")
     n = len(X)
@@ -202,6 +221,13 @@ def batches(
 
     ``shuffle`` reorders with ``seed``; pass one ``random.Random`` to get a
     new order every epoch that is still reproducible.
+
+    Examples:
+        >>> for Xb, yb in batches([1, 2, 3, 4, 5], "abcde", 2, shuffle=False):
+        ...     print(Xb, yb)
+        [1, 2] ['a', 'b']
+        [3, 4] ['c', 'd']
+        [5] ['e']
     """
     _check_xy(X, y, "batches")  # checked now, not at the first next()
     batch_size = check_count(batch_size, "batch_size")

@@ -25,6 +25,11 @@ class Parameter(Value):
 
     A Parameter is a Value in every other way; diagrams can style it as a weight.
     Copies and pickles keep ``requires_grad`` (and the diagram tag).
+
+    Examples:
+        >>> w = Parameter(0.5, "w")
+        >>> w, w.requires_grad
+        (Parameter(data=0.5, grad=0.0, label='w'), True)
     """
 
     __slots__ = ("requires_grad",)
@@ -54,6 +59,18 @@ class Module:
     of Values is one state-dict entry (like a tensor); ``named_parameters``
     names each scalar (``layers.0.neurons.3.w.1``). A micrograd-style subclass
     that only overrides ``parameters()`` works with ``zero_grad`` and optimizers.
+
+    Examples:
+        >>> class Line(Module):
+        ...     def __init__(self) -> None:
+        ...         self.a, self.b = Parameter(2.0), Parameter(1.0)
+        ...     def __call__(self, x):
+        ...         return self.a * x + self.b
+        >>> line = Line()
+        >>> line(3.0)
+        Value(data=7.0, grad=0.0)
+        >>> [name for name, _ in line.named_parameters()], line.state_dict()
+        (['a', 'b'], {'a': 2.0, 'b': 1.0})
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

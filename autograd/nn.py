@@ -91,6 +91,13 @@ class Neuron(Module):
     ``nonlin`` (True means relu). ``init`` is 'kaiming' or 'uniform' (see INITS).
     Weights come from ``rng`` if given, else ``random.Random(seed)``, else the
     global ``random`` module (so ``random.seed(1337)`` reproduces micrograd).
+
+    Examples:
+        >>> n = Neuron(2, seed=0)
+        >>> n([1.0, -1.0])                  # relu(w0*1 + w1*(-1) + b)
+        Value(data=0.2995320282992582, grad=0.0)
+        >>> len(n.parameters())             # w0, w1, b
+        3
     """
 
     def __init__(
@@ -167,6 +174,11 @@ class Layer(Module):
 
     Extra keyword arguments go to each Neuron (``nonlin``, ``activation``,
     ``init``). One ``seed``/``rng`` draws every neuron's weights in order.
+
+    Examples:
+        >>> layer = Layer(2, 3, seed=0)
+        >>> [round(v.data, 4) for v in layer([1.0, -1.0])]
+        [0.2995, 0.56, 0.3684]
     """
 
     def __init__(
@@ -213,6 +225,13 @@ class MLP(Module):
 
     ``seed=None`` draws weights from the global ``random`` module (micrograd's
     behaviour); an int uses a private ``random.Random(seed)``.
+
+    Examples:
+        >>> model = MLP(2, [4, 1], seed=0)  # 2 inputs, a hidden layer of 4, one output (a logit)
+        >>> model([1.0, -1.0])
+        Value(data=0.34263862963576613, grad=0.0)
+        >>> model.num_parameters()          # (2 + 1) * 4 + (4 + 1) * 1
+        17
     """
 
     def __init__(

@@ -21,7 +21,19 @@ __all__ = ["plot_history", "plot_decision_boundary", "plot_digit_predictions"]
 
 
 def plot_history(history: History, path: str, title: str = "training", val_name: str = "validation") -> None:
-    """Write a PNG of the per-epoch loss and accuracy curves (validation ones too, if any)."""
+    """Write a PNG of the per-epoch loss and accuracy curves (validation ones too, if any).
+
+    Examples:
+        >>> import os
+        >>> from autograd import nn, train
+        >>> from autograd.data import make_moons
+        >>> X, y = make_moons(20, seed=0)
+        >>> history = train.fit(nn.MLP(2, [4, 1], seed=0), nn.binary_cross_entropy_with_logits, X, y,
+        ...                     epochs=3, progress=False)
+        >>> plot_history(history, "history.png")
+        >>> os.path.getsize("history.png") > 0
+        True
+    """
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -64,6 +76,15 @@ def plot_decision_boundary(
     one panel of a notebook figure); returns the Axes. Training points are
     circles, test points (if given) triangles. The axes are labelled with
     ``feature_names``: the first and second input of the model.
+
+    Examples:
+        >>> import os
+        >>> from autograd import nn
+        >>> from autograd.data import make_moons
+        >>> X, y = make_moons(20, seed=0)
+        >>> ax = plot_decision_boundary(nn.MLP(2, [4, 1], seed=0), X, y, "boundary.png")
+        >>> os.path.getsize("boundary.png") > 0
+        True
     """
     if path is None and ax is None:
         raise ValueError("plot_decision_boundary needs a path to write a PNG to, or ax= to draw into")
@@ -115,7 +136,17 @@ def plot_decision_boundary(
 def plot_digit_predictions(
     model: Callable[[Any], Any], X: Sequence[Sequence[float]], y: Sequence[int], path: str
 ) -> None:
-    """Write a PNG grid of (up to 32) 8x8 digits, each titled with the model's guess (red when wrong)."""
+    """Write a PNG grid of (up to 32) 8x8 digits, each titled with the model's guess (red when wrong).
+
+    Examples:
+        >>> import os
+        >>> from autograd import nn
+        >>> from autograd.data import load_digits
+        >>> X, y = load_digits()
+        >>> plot_digit_predictions(nn.MLP(64, [10], seed=0), X[:8], y[:8], "digits.png")   # untrained: red guesses
+        >>> os.path.getsize("digits.png") > 0
+        True
+    """
     from matplotlib.figure import Figure
 
     n = min(32, len(X))

@@ -39,6 +39,11 @@ class History:
 
     ``loss`` and ``train_acc`` are averaged over the epoch's batches as they
     were trained (as Keras reports them); ``val_*`` are measured after the epoch.
+
+    Examples:
+        >>> h = History(loss=[0.7, 0.4], train_acc=[0.5, 0.9])
+        >>> len(h), h["loss"], h.val_acc
+        (2, [0.7, 0.4], [])
     """
 
     loss: list[float] = field(default_factory=list)
@@ -60,7 +65,15 @@ class History:
 
 def predict(output: Any, threshold: float = 0.0) -> int:
     """The class a model output stands for: the argmax of a list of outputs, or, for a
-    single output, 1 if it is above ``threshold`` (0 for scores and logits) else 0."""
+    single output, 1 if it is above ``threshold`` (0 for scores and logits) else 0.
+
+    Examples:
+        >>> from autograd import Value
+        >>> predict(Value(0.3)), predict(Value(-0.3))               # one output: above the threshold or not
+        (1, 0)
+        >>> predict([Value(0.1), Value(2.0), Value(-1.0)])          # several: the argmax
+        1
+    """
     if isinstance(output, (list, tuple)):
         if not output:
             raise ValueError("predict: an empty list of outputs")
@@ -81,6 +94,13 @@ def accuracy(model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any], th
 
     Runs the model under ``no_grad``. Labels are class indices for models with
     several outputs, and 0/1 or -1/+1 for a model with one output.
+
+    Examples:
+        >>> from autograd import Value
+        >>> def sign_model(x):                      # one output: class 1 when it is above 0
+        ...     return Value(x[0])
+        >>> accuracy(sign_model, [[0.5], [-2.0], [3.0]], [1, 0, 0])
+        0.6666666666666666
     """
     _check_data(X, y, "accuracy")
     with no_grad():
@@ -91,7 +111,15 @@ def accuracy(model: Callable[[Any], Any], X: Sequence[Any], y: Sequence[Any], th
 def evaluate(
     model: Callable[[Any], Any], loss_fn: LossFn, X: Sequence[Any], y: Sequence[Any], threshold: float = 0.0
 ) -> tuple[float, float]:
-    """``(loss, accuracy)`` over the whole data set, under ``no_grad``."""
+    """``(loss, accuracy)`` over the whole data set, under ``no_grad``.
+
+    Examples:
+        >>> from autograd import nn
+        >>> model = nn.MLP(2, [4, 1], seed=0)
+        >>> loss, acc = evaluate(model, nn.binary_cross_entropy_with_logits, [[1.0, -1.0], [0.0, 2.0]], [1, 0])
+        >>> round(loss, 4), acc
+        (0.597, 1.0)
+    """
     _check_data(X, y, "evaluate")
     with no_grad():
         outs = [model(x) for x in X]
@@ -105,6 +133,13 @@ def loss_and_grad(
     """One batch: forward, loss, backward. Returns the loss and the model's outputs.
 
     Gradients accumulate into the parameters' ``.grad`` (zero them first).
+
+    Examples:
+        >>> from autograd import nn
+        >>> model = nn.MLP(2, [4, 1], seed=0)
+        >>> loss, outputs = loss_and_grad(model, nn.binary_cross_entropy_with_logits, [[1.0, -1.0], [0.0, 2.0]], [1, 0])
+        >>> len(outputs), model.parameters()[0].grad != 0.0        # backward() has run
+        (2, True)
     """
     outs = [model(x) for x in Xb]
     loss = loss_fn(outs, yb)
@@ -156,6 +191,18 @@ def fit(
     A tqdm bar shows the loss and accuracy (``progress=False`` hides it).
     ``compiled=True`` trains on the compiled tape, batched with numpy
     (``autograd.compiler.CompiledStep``; docs/compile.md).
+
+    Examples:
+        >>> from autograd import nn, optim
+        >>> from autograd.data import make_moons
+        >>> X, y = make_moons(40, seed=0)
+        >>> model = nn.MLP(2, [8, 1], seed=0)
+        >>> history = fit(model, nn.binary_cross_entropy_with_logits, X, y, epochs=20,
+        ...               optimizer=optim.Adam(model.parameters(), lr=0.05), batch_size=10, progress=False)
+        >>> len(history), history.loss[-1] < history.loss[0]
+        (20, True)
+        >>> accuracy(model, X, y)
+        0.875
     """
     from tqdm import tqdm
 

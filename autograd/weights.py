@@ -28,7 +28,13 @@ StateValue = float | list[float]
 
 
 def write_weights(path: str | os.PathLike[str], state: dict[str, StateValue], model: str) -> None:
-    """Write ``state`` (a state dict) to ``path``, atomically; non-finite weights are refused."""
+    """Write ``state`` (a state dict) to ``path``, atomically; non-finite weights are refused.
+
+    Examples:
+        >>> write_weights("line.json", {"a": 2.0, "b": [1.0, 0.5]}, "Line()")
+        >>> read_weights("line.json")
+        ({'a': 2.0, 'b': [1.0, 0.5]}, 'line.json (saved from Line())')
+    """
     bad = [name for name, v in state.items()
            if not all(math.isfinite(x) for x in (v if isinstance(v, list) else [v]))]  # fmt: skip
     if bad:
@@ -48,6 +54,12 @@ def read_weights(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
     ``Module.load_state_dict``); ``origin`` is the start of an error message
     naming the file and the model it was saved from, safe to print. Anything
     that is not such a file is a ValueError; a missing file is FileNotFoundError.
+
+    Examples:
+        >>> write_weights("line.json", {"a": 2.0}, "Line()")
+        >>> state, origin = read_weights("line.json")
+        >>> state, origin
+        ({'a': 2.0}, 'line.json (saved from Line())')
     """
     where = printable(os.fspath(path))
     with open(path, "rb") as f:

@@ -416,23 +416,3 @@ def test_steps_to_onnx_names_an_op_it_cannot_export(ort: ModuleType) -> None:
     steps = [_onnx.Step("gelu", ("input",), "output", origin="layers.3")]
     with pytest.raises(ValueError, match=r"the op 'gelu' \(in layers\.3\) has no ONNX export"):
         _onnx.steps_to_onnx(steps, [("input", 2)], [("output", 2)], dtype="float64", name="g")
-
-
-# ---------------------------------------------------------------------------
-# docs/interop.md: every code block runs, in order, in one namespace
-# ---------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_docs_interop_code_blocks_run(torch: ModuleType, ort: ModuleType, tmp_path: Path, monkeypatch: Any) -> None:
-    text = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
-    assert len(blocks) >= 3
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, Any] = {"__name__": "__docs__"}
-    default = torch.get_default_dtype()
-    try:
-        for i, block in enumerate(blocks):
-            exec(compile(block, f"docs/interop.md, python block {i + 1}", "exec"), namespace)
-    finally:
-        torch.set_default_dtype(default)

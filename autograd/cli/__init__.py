@@ -20,6 +20,10 @@ from .formula import Formula
 
 __all__ = ["CLIError", "Formula", "build_parser", "main"]
 
+# Each command's --help names its guide: the page's source on the project's repository (docs/
+# is not in the wheel). It is the site's `source_url` (mkdocs.yml) + docs/; a test checks both.
+DOCS_URL = "https://github.com/scalar-autograd/scalar-autograd/blob/main/docs/"
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -60,7 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--order", action="store_true", help="number the ops in the order backward visits them")
     g.add_argument("--precision", type=_precision, default=4, metavar="N",
                    help="significant digits in the diagram, 1 to 17 (default 4)")
-    g.epilog = 'example: autograd graph "(x + y)**2" --at x=3 y=2 -o chain.svg   (see docs/diagrams.md)'
+    g.epilog = (f'example: autograd graph "(x + y)**2" --at x=3 y=2 -o chain.svg\n\nguide: {DOCS_URL}diagrams.md\n'
+                f"       {DOCS_URL}player.md (-o chain.html)")  # fmt: skip
+    d.epilog = f"guide: {DOCS_URL}nn.md#the-demo"
+    p.epilog = f"guide: {DOCS_URL}getting-started.md\n(and 'autograd COMMAND --help' names the command's guide)"
+    for parser in (p, d, g):  # keep the epilogs' lines, so a link is never wrapped
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
     return p
 
 
