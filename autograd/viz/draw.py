@@ -229,7 +229,10 @@ class _Picture:
             if pos >= len(cache[p]):  # a closure node: no local derivative to check against
                 checkable = False
                 break
-            terms.append(float(cache[p][pos]) * _float(self.order[p].grad))
+            local = float(cache[p][pos])
+            if local == 0.0 and getattr(self.order[p]._prim, "blocks", False):
+                continue  # a step-like op passes nothing back here, not 0 * inf = nan (docs/conventions.md)
+            terms.append(local * _float(self.order[p].grad))
         if checkable and not _agrees(_float(self.order[i].grad), terms):
             found.append(f"grad includes earlier passes or other uses (≠ Σ local {labels.TIMES} grad)")
         hidden = self.hidden_uses.get(i, 0)
