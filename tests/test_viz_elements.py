@@ -35,8 +35,8 @@ def check(root: Value, **options: object) -> Elements:
             assert i in el.uses and el.edges[el.output[i]] == (f"op{i}", b)
     for b, i in el.shows.items():
         assert el.box[i] == b
-    for c, b in el.copies.items():
-        assert el.kind[c] == "copy" and el.kind[b] in ("value", "group", "inputs")
+    for copy, b in el.copies.items():
+        assert el.kind[copy] == "copy" and el.kind[b] in ("value", "group", "inputs")
     for i, es in el.uses.items():
         assert len(es) == len(kids[i])
         for pos, e in enumerate(es):
