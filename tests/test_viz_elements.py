@@ -94,7 +94,8 @@ def test_a_merged_edge_draws_every_use() -> None:
     x = Value(0.5, "x")
     el = check(autograd.sum([x] * 1000))
     (edge,) = set(el.uses[0])
-    assert edge is not None and el.edges[edge] == ("v1", "op0") and el.stands_for("v1") == [1] and el.stands_for("op0") == [0]
+    assert edge is not None and el.edges[edge] == ("v1", "op0")
+    assert el.stands_for("v1") == [1] and el.stands_for("op0") == [0]
 
 
 def test_summaries_map_hidden_values_groups_merged_inputs_copies_and_parts() -> None:
