@@ -16,8 +16,11 @@ from typing import Any
 
 import pytest
 
+import autograd
 from autograd import Value, cli, nn
 from autograd.playback import player
+
+from .test_player_page import horner, long_chain, page_data, view_maps, wide_mlp
 
 IN_CI = bool(os.environ.get("CI"))
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "player"
@@ -348,8 +351,104 @@ def test_odd_graphs_play_to_the_end_without_errors(open_page: Any, tmp_path: Pat
         assert s["phase"] == "done" and s["nodes"][0]["grad"] == 1.0
         if root is odd:
             assert "grad inf" in page.box_text(f"v{page.node_id('x')}") or "inf" in page.caption()
-        if root is long:
-            assert page.pw.locator('svg g.node[data-k="hidden"]').count() == 1
+        if root is long:  # draw_dot cuts it into parts, with notes where the hidden values attach
+            assert page.pw.locator('svg g.node[data-k^="hidden"]').count() >= 1
+            assert page.pw.locator("svg g.cluster").count() > 1
             page.js("window.autogradPlayer.goto(Math.floor(window.autogradPlayer.state().steps * 0.98))")
-            assert page.pw.locator('svg g.node.ag-to[data-k="hidden"]').count() == 1  # far from the output
+            assert page.pw.locator('svg g.node.ag-to[data-k^="hidden"]').count() == 1  # far from the output
             page.shot("long-chain-hidden")
+
+
+# ---------------------------------------------------------------- every kind of summary draw_dot makes
+
+
+LIT = """steps => steps.map(n => {
+  window.autogradPlayer.goto(n);
+  const keys = (sel, attr) => [...document.querySelectorAll(sel)].map(g => g.getAttribute(attr));
+  return {to: keys("svg g.ag-to", "data-k"), from: keys("svg g.ag-from", "data-k"),
+          inner: keys("svg g.ag-inner", "data-k"), active: keys("svg g.edge.ag-active", "data-e"),
+          fwd: keys("svg g.edge.ag-fwd", "data-e"), part: keys("svg g.cluster.ag-part", "data-k")};
+})"""
+
+
+@pytest.mark.parametrize("make, name", [
+    (long_chain, "long-chain"), (horner, "horner"), (wide_mlp, "mlp-64-inputs"),
+    (lambda: autograd.sum([Value(0.5, "x")] * 1000), "sum-of-1000"),
+])  # fmt: skip
+def test_every_step_lights_what_stands_for_it(open_page: Any, tmp_path: Path, make: Any, name: str) -> None:
+    """Parts, copies, hidden notes, merged inputs, merged edges: each step lights its nodes' elements.
+
+    A step into an input lights the edge that draws that use (a merged edge lights at each of its
+    uses), the copy or note it starts at, the parent's element and the input's; a long picture's
+    part holding the step is outlined.
+    """
+    path = player(make(), max_views=0).save(tmp_path / f"{name}.html")
+    data = page_data(path.read_text(encoding="utf-8"))
+    page = open_page(path)
+    s, v = data["schedule"], view_maps(data["views"][0])
+    key = [v["keys"][u] for u in v["unit"]]
+    uses = {int(p): ks for p, ks in v["uses"].items()}
+    output = {int(p): k for p, k in v["output"].items()}
+    tails = {int(k): t for k, t in v["tails"].items()}
+    forward, backward = s["forward"], s["backward"]
+    steps = list(range(1, len(forward) + 2 + len(backward)))
+    if len(steps) > 1200:  # every backward step near the output and far from it, a sample between
+        steps = steps[:300] + steps[300:-600:7] + steps[-600:]
+    seen = page.pw.evaluate(LIT, steps)
+    for n, lit in zip(steps, seen):
+        if n <= len(forward):
+            i = forward[n - 1]
+            assert key[i] in lit["to"], (n, i)
+            for pos, j in enumerate(s["nodes"][i]["inputs"]):
+                assert key[j] in lit["from"]
+                k = uses.get(i, [-1] * (pos + 1))[pos]
+                assert k < 0 or f"e{k}" in lit["fwd"], (n, i, pos)
+        elif n == len(forward) + 1:
+            assert lit["to"] == [key[0]]  # the seed
+        else:
+            e = backward[n - len(forward) - 2]
+            p, c, pos = e["parent"], e["child"], e["input"]
+            assert key[c] in lit["to"] and key[p] in lit["from"], (n, e)
+            k = uses[p][pos] if p in uses else -1
+            if k >= 0:
+                assert set(lit["active"]) == {f"e{k}"} | ({f"e{output[p]}"} if p in output else set()), (n, e)
+                assert k not in tails or tails[k] in lit["to"]
+            else:
+                assert lit["active"] == [] and (key[c] != key[p] or key[c] in lit["inner"]), (n, e)
+        assert len(lit["part"]) == (1 if v["parts"] else 0), (n, lit["part"])
+    from_copy = [k for k, e in enumerate(backward) if e["parent"] in uses and uses[e["parent"]][e["input"]] in tails]
+    shown = from_copy[len(from_copy) // 2] if from_copy else len(backward) // 2  # a step from a copy, if any
+    page.js(f"window.autogradPlayer.goto({len(forward) + 2 + shown})")
+    page.shot(f"big-{name}")
+    page.js("window.autogradPlayer.reset()")
+    copies = page.pw.locator('svg g.node[data-k*="_copy"] text')
+    assert all("data \u2013" in t or "data" not in t for t in copies.all_text_contents())
+    page.js("window.autogradPlayer.goto(window.autogradPlayer.state().steps)")
+    assert not any("data \u2013" in t for t in copies.all_text_contents())
+    assert page.state()["nodes"][0]["grad"] == 1.0
+
+
+def test_a_merged_edge_counts_its_uses(open_page: Any, tmp_path: Path) -> None:
+    x = Value(0.5, "x")
+    page = open_page(player(autograd.sum([x] * 1000)).save(tmp_path / "sum.html"))
+    label = page.pw.locator("svg g.edge text", has_text="sum of 1,000 uses")
+    assert label.text_content() == f"∂out/∂x = {UNSET} (sum of 1,000 uses)"  # before the forward pass
+    page.js("window.autogradPlayer.goto(3 + 700)")  # 2 forward steps, the seed, 700 uses of x
+    assert "contribution 700 of 1000" in page.caption() and "x.grad: 699 → 700" in page.caption()
+    assert page.pw.locator("svg g.edge.ag-active text", has_text="sum of 1,000 uses").count() == 1
+    page.js("window.autogradPlayer.goto(window.autogradPlayer.state().steps)")
+    assert label.text_content() == "∂out/∂x = 1000 (sum of 1,000 uses)"
+    assert "grad 1000" in page.box_text("v1")
+
+
+def test_boxes_that_stand_for_several_values_list_them(open_page: Any, tmp_path: Path) -> None:
+    page = open_page(player(wide_mlp(), max_views=0).save(tmp_path / "mlp.html"), width=1400, height=800)
+    page.js("window.autogradPlayer.goto(window.autogradPlayer.state().steps)")
+    page.pw.locator("svg g.node", has_text="65 inputs").click()
+    panel = page.pw.locator("#ag-panel-body").inner_text()
+    assert "65 inputs" in panel and "65 values, drawn as one box" in panel
+    page.shot("panel-merged-inputs")
+    page.pw.locator("#ag-panel-body a").first.click()  # one of them: its gradient as a sum over its uses
+    assert "Σ" in page.pw.locator("#ag-panel-body").inner_text()
+    page.pw.locator("svg g.node", has_text="L0.N3").first.click()
+    assert "does not lay out the inside of L0.N3" in page.caption()  # max_views=0

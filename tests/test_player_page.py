@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import autograd
 from autograd import Value, cli, draw_dot, nn
 from autograd.playback import Player, layout, player
 from autograd.playback.schedule import graph_nodes
@@ -40,6 +41,11 @@ def page_data(page: str) -> dict[str, Any]:
 
 def view_svg(doc: dict[str, Any]) -> str:
     return gzip.decompress(base64.b64decode(doc["svgz"])).decode("utf-8")
+
+
+def view_maps(doc: dict[str, Any]) -> dict[str, Any]:
+    """What stands for each node in a view of the page (layout.View.to_json)."""
+    return json.loads(gzip.decompress(base64.b64decode(doc["mapz"])))  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- the file
@@ -133,37 +139,104 @@ def test_views_map_every_node_to_a_drawn_element() -> None:
     views = layout.build_views(loss, nodes, inputs, {"max_nodes": 40}, widest)
     assert len(views) > 3 and views[0].groups, "the main view is collapsed into groups"
     for k, view in enumerate(views):
-        declared = set(re.findall(r"^\t(\w+) \[", view.dot, re.M))
-        assert set(view.keys) <= declared
-        for i, u in enumerate(view.unit):
-            assert u >= 0, f"view {k} shows nothing for node {i}"
-            key = view.keys[u]
-            assert key == f"v{i}" or key[0] == "g" or key == "hidden"
-            if f"v{i}" in declared:
-                assert key == f"v{i}"
-        for ki, i in view.outputs.items():
-            assert view.unit[i] == ki and "out data" in re.search(rf"^\t{view.keys[ki]} \[.*$", view.dot, re.M)[0]
+        assert_view_maps_every_node(view, inputs, f"view {k}")
         for ki, target in view.opens.items():
-            assert ki in view.groups and -1 <= target < len(views)
+            assert view.kinds[ki] == "group" and -1 <= target < len(views)
         assert 'class="node" data-k="' in view.svg and "<!--" not in view.svg
     # Opening a group shows its members one level finer: its own values, or its neurons.
-    inside = views[views[0].opens[next(iter(views[0].groups))]]
+    first = next(ki for ki, kind in enumerate(views[0].kinds) if kind == "group")
+    inside = views[views[0].opens[first]]
     assert {"upstream", "downstream"} <= set(inside.groups.values())
     assert any(k.startswith("v") for k in inside.keys) or len(inside.groups) > 3
     assert inside.opens[next(k for k, n in inside.groups.items() if n == "upstream")] == inside.parent
 
 
-def test_tags_are_restored_even_when_drawing_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+def assert_view_maps_every_node(view: layout.View, inputs: list[list[int]], where: str) -> None:
+    """Every node has a drawn element, every drawn use an edge between the elements of its two ends."""
+    declared = set(re.findall(r"^\s+(\w+) \[", view.dot, re.M))
+    edge_ids = {e: tail for tail, e in re.findall(r"^\s+(\w+) -> \w+ \[.*?\bid=(e\d+)\b", view.dot, re.M)}
+    heads = {e: head for head, e in re.findall(r"^\s+\w+ -> (\w+) \[.*?\bid=(e\d+)\b", view.dot, re.M)}
+    assert set(view.keys) <= declared and len(view.unit) == len(inputs)
+    for i, u in enumerate(view.unit):
+        assert 0 <= u < len(view.keys), f"{where} shows nothing for node {i}"
+        key = view.keys[u]
+        assert key == f"v{i}" or key.startswith(("g", "hidden")), (where, i, key)
+        if f"v{i}" in declared:
+            assert key == f"v{i}"
+    for ki, i in view.shows.items():
+        line = re.search(rf"^\s+{view.keys[ki]} \[.*$", view.dot, re.M)
+        assert view.unit[i] == ki and line and (view.keys[ki] == f"v{i}" or "out data" in line[0])
+    for p, ks in view.uses.items():
+        assert len(ks) == len(inputs[p])
+        for pos, k in enumerate(ks):
+            c = inputs[p][pos]
+            if k < 0:  # no edge: both ends in one box
+                assert view.unit[c] == view.unit[p], (where, p, pos)
+                continue
+            tail, head = edge_ids[f"e{k}"], heads[f"e{k}"]
+            if view.kinds[view.unit[c]] == "hidden":  # counted in the note of each box it feeds
+                assert tail.startswith("hidden")
+            else:
+                assert tail == view.keys[view.unit[c]] or view.keys[view.copies[tail]] == view.keys[view.unit[c]]
+            assert (tail in view.copies or tail.startswith("hidden")) == (k in view.tails)
+            assert head == (f"op{p}" if p in view.output else view.keys[view.unit[p]]), (where, p, pos, head)
+    for p, k in view.output.items():
+        assert (edge_ids[f"e{k}"], heads[f"e{k}"]) == (f"op{p}", f"v{p}")
+
+
+def long_chain(steps: int = 300) -> Value:
+    """Untagged and above max_nodes: the part nearest the output, in parts, with copies and hidden notes."""
+    v = Value(0.5, "a")
+    for _ in range(steps):
+        v = v * 1.01 + 0.5
+    return v
+
+
+def horner(degree: int = 60) -> Value:
+    """x feeds every multiplication of a long chain: far uses drawn as copies."""
+    x = Value(0.5, "x")
+    p = Value(1.0)
+    for k in range(degree):
+        p = p * x + float(k % 7 + 1)
+    return p
+
+
+def wide_mlp() -> Value:
+    """MLP(64, [16, 10]) on one sample: its 64 inputs and the constant 1 merged into one box."""
+    model = nn.MLP(64, [16, 10], seed=0)
+    return autograd.sum(model([0.01 * i for i in range(64)]))
+
+
+@pytest.mark.parametrize("make, expect", [
+    (long_chain, ("hidden", "_copy", "cluster_part")),
+    (horner, ("_copy",)),
+    (lambda: autograd.sum([Value(0.5, "x")] * 1000), ("(sum of 1,000 uses)",)),
+    (wide_mlp, ("65 inputs",)),
+])  # fmt: skip
+def test_every_kind_of_summary_maps_every_node_and_use(make: Any, expect: tuple[str, ...]) -> None:
+    root = make()
+    nodes, inputs = graph_nodes(root)
+    views = layout.build_views(root, nodes, inputs, {}, ["0"] * len(nodes), limit=2)
+    for word in expect:
+        assert word in views[0].dot
+    for k, view in enumerate(views):
+        assert_view_maps_every_node(view, inputs, f"view {k}")
+
+
+def test_tags_and_grads_are_restored_even_when_drawing_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     loss = mlp_loss()
     nodes, inputs = graph_nodes(loss)
     tags = [v.tag for v in nodes]
-    layout.build_views(loss, nodes, inputs, {"max_nodes": 40}, ["0"] * len(nodes))
-    assert [v.tag for v in nodes] == tags
+    grads = [v.grad for v in nodes]
+    final = [float(n["grad"]) for n in player(loss).schedule["nodes"]]
+    layout.build_views(loss, nodes, inputs, {"max_nodes": 40}, ["0"] * len(nodes), final=final)
+    assert [v.tag for v in nodes] == tags and [v.grad for v in nodes] == grads
     calls = []
     real = layout.draw_dot
 
     def failing(*args: Any, **kw: Any) -> Any:
         calls.append(1)
+        assert [v.grad for v in nodes] == final  # drawn with the pass the page plays
         if len(calls) == 2:  # the first inside view, drawn under the temporary tags
             assert any(v.tag in layout.CONTEXT for v in nodes)
             raise RuntimeError("boom")
@@ -171,15 +244,26 @@ def test_tags_are_restored_even_when_drawing_fails(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(layout, "draw_dot", failing)
     with pytest.raises(RuntimeError, match="boom"):
-        layout.build_views(loss, nodes, inputs, {"max_nodes": 40}, ["0"] * len(nodes))
-    assert [v.tag for v in nodes] == tags
+        layout.build_views(loss, nodes, inputs, {"max_nodes": 40}, ["0"] * len(nodes), final=final)
+    assert [v.tag for v in nodes] == tags and [v.grad for v in nodes] == grads
+
+
+def test_the_page_draws_the_pass_it_plays_not_earlier_ones() -> None:
+    z = chain()
+    z.backward()
+    z.backward()  # the leaves hold 20: draw_dot marks them "grad includes earlier passes"
+    assert "earlier passes" in draw_dot(z).source
+    nodes, _ = graph_nodes(z)
+    svg = view_svg(page_data(player(z).html())["views"][0])
+    assert "earlier passes" not in svg and svg.count(">grad 10<") == 3
+    assert [v.grad for v in nodes] == [1.0, 10.0, 20.0, 20.0]  # untouched
 
 
 def test_max_views_limits_the_groups_that_open() -> None:
     loss = mlp_loss()
     data = page_data(player(loss, max_nodes=40, max_views=0).html())
     assert len(data["views"]) == 1
-    assert set(data["views"][0]["opens"].values()) == {-1}
+    assert set(view_maps(data["views"][0])["opens"].values()) == {-1}
     assert layout.max_views(5_000) == 20 and layout.max_views(10) == 10_000
 
 

@@ -183,6 +183,18 @@ def test_the_checker_catches_a_stale_leaf() -> None:
     assert "grad includes earlier passes or other uses" in dot
 
 
+def test_a_blocked_step_is_no_earlier_pass() -> None:
+    """relu's zero derivative passes nothing back (not 0 x inf = nan): one pass draws no mark."""
+    import autograd
+
+    for make in (lambda x: autograd.sqrt(autograd.relu(x)), lambda x: autograd.log(autograd.clamp(x, 0.0, 1.0))):
+        x = Value(-1.0, "x")
+        y = make(x)
+        y.backward()
+        assert x.grad == 0.0
+        assert "earlier passes" not in draw_dot(y).source
+
+
 def test_the_project_draws_svgs() -> None:
     assert len([name for name, _ in SVGS if name.endswith(".svg")]) >= 1
     assert len([name for name, _ in SVGS if ".ipynb" in name]) >= 3

@@ -11,15 +11,20 @@ The page never lays anything out. Python renders, with the project's renderer
   own) and every other node one of three context tags, "upstream" (what the
   group depends on), "downstream" (what depends on it) and "elsewhere".
 
-For each view we read from its DOT text which element stands for each node:
-its own box ``v<id>`` (ids are the schedule's), a group box ``g<k>``, the
-"hidden" note, or nothing. The page highlights those elements as it steps.
+For each view, draw_dot's ``Diagram.elements`` (autograd/viz/elements.py,
+docs/diagrams.md) says what stands for each node (ids are the schedule's,
+draw_dot's breadth-first ``v<id>``): its own box ``v<id>`` (with its op
+``op<id>``), a group or merged-inputs box ``g<k>``, or a note ``hidden<k>``;
+which edge, by its DOT id ``e<k>``, draws each use of an input (one edge may
+draw many: merged or between groups), and the copies and parts of a long
+picture. View.map turns that into the page's tables; the page lights those
+elements as it steps. Every node has an element in every view.
 
-What this reads of draw_dot's DOT (tests/test_player_page.py fails if it
-changes): node names ``v<id>`` (breadth-first ids), ``op<id>``, ``g<k>`` and
-``hidden``; a group's name as the first ``<b>...</b>`` of its label; the cells
-``<td>data ...</td>``, ``<td>grad ...</td>`` and ``out data``; edge labels
-``∂out/∂in = ...``.
+What the player still reads of the DOT and SVG text itself (tests fail if it
+changes): the cells ``<td>grad ...</td>`` (widened here for the numbers the
+page writes), ``data ...``/``out data ...``; a copy's ``data ... (copy)``; edge
+labels ``∂out/∂in = N`` and ``... (sum of K uses)``; Graphviz writing node
+names as ``<title>`` and edge ids as ``<g id=...>`` (clean_svg).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine import Value
-from ..viz import draw_dot, render_source
+from ..viz import Diagram, draw_dot, render_source
 
 __all__ = ["CONTEXT", "INSIDE_MAX_NODES", "VIEW_BUDGET", "View", "build_views", "clean_svg", "max_views"]
 
@@ -49,29 +54,62 @@ VIEW_BUDGET = 100_000
 """Inside views cost a draw_dot of the whole graph each: at most VIEW_BUDGET // nodes of them (8 at least)."""
 
 _DEFAULT_MAX_NODES = inspect.signature(draw_dot).parameters["max_nodes"].default
-_NODE_RE = re.compile(r"^\t(\w+) \[label=(.*)$", re.M)
-_BOLD_RE = re.compile(r"<b>(.*?)</b>")
 
 
 @dataclass
 class View:
-    """One laid-out diagram and how the schedule's nodes map onto it."""
+    """One laid-out diagram and what in it stands for each node of the schedule (from ``Diagram.elements``)."""
 
     name: str  # "" for the main view, else the tag of the group it opens
     parent: int  # index of the view it was opened from (-1 for the main view)
-    dot: str
-    keys: list[str] = field(default_factory=list)  # drawn elements standing for Values: "v3", "g5", "hidden"
-    unit: list[int] = field(default_factory=list)  # per node id: index into keys, or -1 if not shown
-    outputs: dict[int, int] = field(default_factory=dict)  # group key index -> node its "out data"/grad cells show
+    diagram: Diagram = field(repr=False)
+    dot: str = ""  # its DOT text, with the grad cells widened (_fit_grads)
+    keys: list[str] = field(default_factory=list)  # the boxes standing for nodes: "v3", "g5", "hidden7"
+    unit: list[int] = field(default_factory=list)  # per node id: index into keys
+    kinds: list[str] = field(default_factory=list)  # per key: "value", "group", "inputs" or "hidden"
+    shows: dict[int, int] = field(default_factory=dict)  # key index -> the node whose data and grad it shows
+    groups: dict[int, str] = field(default_factory=dict)  # group or merged-inputs key index -> its name
     opens: dict[int, int] = field(default_factory=dict)  # group key index -> view index it opens (-1: none)
-    groups: dict[int, str] = field(default_factory=dict)  # group key index -> its name
+    uses: dict[int, list[int]] = field(default_factory=dict)  # node -> per input: its edge's number k ("e<k>"), or -1
+    # (absent: no input of that node has an edge)
+    output: dict[int, int] = field(default_factory=dict)  # node drawn with an op ellipse "op<i>" -> the op's edge to it
+    copies: dict[str, int] = field(default_factory=dict)  # copy ("v3_copy0") -> key index of the box it repeats
+    tails: dict[int, str] = field(default_factory=dict)  # edge number -> the copy or note it starts at
+    parts: dict[str, int] = field(default_factory=dict)  # drawn node -> its part (cluster "cluster_part<p>")
     svg: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "parent": self.parent, "keys": self.keys, "unit": self.unit,
-                "outputs": {str(k): v for k, v in self.outputs.items()},
-                "opens": {str(k): v for k, v in self.opens.items()},
-                "groups": {str(k): v for k, v in self.groups.items()}}  # fmt: skip
+        """The maps the page reads (its name and parent, and its SVG, are stored beside them)."""
+        return {"keys": self.keys, "unit": self.unit,
+                "kinds": self.kinds, "shows": self.shows, "groups": self.groups, "opens": self.opens,
+                "uses": self.uses, "output": self.output, "copies": self.copies, "tails": self.tails,
+                "parts": self.parts}  # fmt: skip
+
+    def map(self) -> list[str]:
+        """Fill the maps from the diagram's elements; return the names of the groups this view can open."""
+        drawn = self.diagram.elements
+        assert drawn is not None, "draw_dot gives every diagram its elements"
+        index: dict[str, int] = {}
+        for b in drawn.box:
+            if b not in index:
+                index[b] = len(index)
+        self.keys = list(index)
+        self.unit = [index[b] for b in drawn.box]
+        self.kinds = [drawn.kind[b] for b in self.keys]
+        for b, ki in index.items():
+            if b in drawn.shows:
+                self.shows[ki] = drawn.shows[b]
+            if b in drawn.groups:
+                self.groups[ki] = drawn.groups[b]
+        number = {e: int(e[1:]) for e in drawn.edges}  # "e12" -> 12
+        self.uses = {i: [number[e] if e is not None else -1 for e in es]  # none: every input inside its box
+                     for i, es in drawn.uses.items() if any(e is not None for e in es)}  # fmt: skip
+        self.output = {i: number[e] for i, e in drawn.output.items()}
+        self.copies = {c: index[b] for c, b in drawn.copies.items() if b in index}
+        starts = ("copy", "hidden")  # a copy of the input's box, or the note that counts a hidden input
+        self.tails = {number[e]: tail for e, (tail, _) in drawn.edges.items() if drawn.kind.get(tail) in starts}
+        self.parts = dict(drawn.part)
+        return [self.groups[ki] for ki, kind in enumerate(self.kinds) if kind == "group"]
 
 
 class _Graph:
@@ -132,71 +170,22 @@ class _Graph:
         return seen
 
 
-def _map_view(view: View, g: _Graph, tags: Sequence[str]) -> list[str]:
-    """Fill view.keys/unit/outputs/groups from its DOT text; return the names of its groups."""
-    drawn: set[str] = set()
-    groups: dict[str, str] = {}  # group name -> key
-    for key, label in _NODE_RE.findall(view.dot):
-        drawn.add(key)
-        if key[0] == "g" and key[1:].isdigit():
-            m = _BOLD_RE.search(label)
-            if m:
-                groups[html.unescape(m.group(1))] = key
-    level = max((name.count(".") + 1 for name in groups), default=0)
-
-    def prefix(t: str) -> str | None:
-        return ".".join(t.split(".")[:level]) if t and level else None
-
-    hidden = "hidden" if "hidden" in drawn else None
-    key_of: list[str | None] = []
-    for i, t in enumerate(tags):
-        k: str | None = f"v{i}" if f"v{i}" in drawn else None
-        if k is None:
-            p = prefix(t)
-            if p is None and not g.inputs[i] and g.users[i]:  # a leaf joins the one group that uses it
-                ps = {prefix(tags[u]) for u in g.users[i]}
-                p = ps.pop() if len(ps) == 1 else None
-            k = groups.get(p, hidden) if p is not None else hidden
-        key_of.append(k)
-
-    index: dict[str, int] = {}
-    for k in key_of:
-        if k is not None and k not in index:
-            index[k] = len(index)
-    view.keys = list(index)
-    view.unit = [index[k] if k is not None else -1 for k in key_of]
-    name_of = {key: name for name, key in groups.items()}
-    for k, ki in index.items():
-        if k in name_of:
-            view.groups[ki] = name_of[k]
-    # A group box shows "out data"/grad of its one output used by a drawn node (draw_dot's rule).
-    outs: dict[int, set[int]] = {}
-    for j, kj in enumerate(view.unit):
-        if kj in view.groups and (j == 0 or any(view.unit[u] not in (kj, -1) and key_of[u] != hidden
-                                                for u in g.users[j])):  # fmt: skip
-            outs.setdefault(kj, set()).add(j)
-    for kj, js in outs.items():
-        if len(js) == 1 and "out data" in _label_of(view.dot, view.keys[kj]):
-            view.outputs[kj] = next(iter(js))
-    return [name_of[k] for k in index if k in name_of]
-
-
-def _label_of(dot: str, key: str) -> str:
-    m = re.search(rf"^\t{re.escape(key)} \[label=(.*)$", dot, re.M)
-    return m.group(1) if m else ""
-
-
 def max_views(n_nodes: int) -> int:
     """The default number of inside views for a graph of ``n_nodes`` Values."""
     return max(8, VIEW_BUDGET // max(1, n_nodes))
 
 
 def build_views(root: Value, nodes: Sequence[Value], inputs: Sequence[Sequence[int]], options: dict[str, Any],
-                grads: Sequence[str], limit: int | None = None) -> list[View]:  # fmt: skip
+                grads: Sequence[str], limit: int | None = None,
+                final: Sequence[float] | None = None) -> list[View]:  # fmt: skip
     """The main view and the inside views of up to ``limit`` groups, breadth-first from it, as SVG.
 
     ``grads`` is, per node, the widest grad text the page will write in its
-    box: the boxes are laid out with it, so every number fits. Each view's
+    box: the boxes are laid out with it, so every number fits. ``final`` is
+    each node's gradient after the pass the page plays: while drawing, the
+    nodes' ``.grad`` hold it, so that draw_dot's check (a box whose grad is
+    not the sum of local derivative times grad says so) sees the pass the page shows, not earlier
+    ones. Tags and grads are restored even if drawing fails. Each view's
     Graphviz run starts as soon as its DOT text is ready, so the layouts
     (other processes) overlap the next draw_dot (this one).
     """
@@ -204,71 +193,85 @@ def build_views(root: Value, nodes: Sequence[Value], inputs: Sequence[Sequence[i
     limit = max_views(len(nodes)) if limit is None else limit
     cap = options.get("max_nodes", _DEFAULT_MAX_NODES)
     inside = {**options, "max_nodes": INSIDE_MAX_NODES if cap is None else min(cap, INSIDE_MAX_NODES)}
+    kept_grads = [v.grad for v in nodes]
+    made: dict[str, int] = {}
     with ThreadPoolExecutor(max(1, os.cpu_count() or 1)) as pool:
-        views = [View("", -1, draw_dot(root, **options).source)]
-        queue = deque((name, 0) for name in _map_view(views[0], g, g.tags))
-        jobs = [pool.submit(render_source, _fit_grads(views[0], grads), "svg")]
-        made: dict[str, int] = {}
-        while queue and len(views) <= limit:
-            name, parent = queue.popleft()
-            if name in made:
-                continue
-            tags = g.inside_tags(name, g.members(name))
-            try:
-                for v, t in zip(nodes, tags):
-                    v.tag = t
-                source = draw_dot(root, **inside).source
-            finally:
-                for v, t in zip(nodes, g.tags):
-                    v.tag = t
-            made[name] = len(views)
-            view = View(name, parent, source)
-            views.append(view)
-            queue.extend((sub, made[name]) for sub in _map_view(view, g, tags) if sub not in CONTEXT)
-            jobs.append(pool.submit(render_source, _fit_grads(view, grads), "svg"))
+        try:
+            if final is not None:
+                for v, x in zip(nodes, final):
+                    v.grad = x
+            views = [View("", -1, draw_dot(root, **options))]
+            queue = deque((name, 0) for name in views[0].map())
+            jobs = [pool.submit(render_source, _fit_grads(views[0], grads), "svg")]
+            while queue and len(views) <= limit:
+                name, parent = queue.popleft()
+                if name in made:
+                    continue
+                try:
+                    for v, t in zip(nodes, g.inside_tags(name, g.members(name))):
+                        v.tag = t
+                    diagram = draw_dot(root, **inside)
+                finally:
+                    for v, t in zip(nodes, g.tags):
+                        v.tag = t
+                made[name] = len(views)
+                view = View(name, parent, diagram)
+                views.append(view)
+                queue.extend((sub, made[name]) for sub in view.map() if sub not in CONTEXT)
+                jobs.append(pool.submit(render_source, _fit_grads(view, grads), "svg"))
+        finally:
+            for v, x in zip(nodes, kept_grads):
+                v.grad = x
         for view, job in zip(views, jobs):
             view.svg = clean_svg(job.result().decode("utf-8"))
     for view in views:
         for ki, name in view.groups.items():
+            if view.kinds[ki] != "group":  # merged inputs: nothing inside to open
+                continue
             context = view.parent >= 0 and name in CONTEXT  # "upstream" etc. lead back out
             view.opens[ki] = view.parent if context else made.get(name, -1)
     return views
 
 
-_BOX_RE = re.compile(r"^\t(v\d+|g\d+) \[label=(.*)$", re.M)
+_BOX_RE = re.compile(r"^(\s+)(\w+) \[label=(.*)$", re.M)
 _GRAD_CELL_RE = re.compile(r"<td>grad [^<]*</td>")
 
 
 def _fit_grads(view: View, grads: Sequence[str]) -> str:
     """The view's DOT with each box's grad cell holding the widest grad text the page will show there.
 
-    draw_dot writes the nodes' current ``.grad`` (0 before any backward()),
-    while the page writes this pass's numbers, partial sums included.
+    The page writes this pass's numbers, partial sums included, in the
+    ``<td>grad ...</td>`` cell of the boxes that show a node (``view.shows``).
     """
-    shown: dict[str, int] = {f"v{i}": i for i in range(len(grads))}
-    shown.update({view.keys[k]: i for k, i in view.outputs.items()})
+    shown = {view.keys[k]: i for k, i in view.shows.items()}
 
     def fit(m: re.Match[str]) -> str:
-        i = shown.get(m.group(1))
+        i = shown.get(m.group(2))
         if i is None:
             return m.group(0)
         return _GRAD_CELL_RE.sub(f"<td>grad {html.escape(grads[i])}</td>", m.group(0), count=1)
 
-    view.dot = _BOX_RE.sub(fit, view.dot)
+    view.dot = _BOX_RE.sub(fit, view.diagram.source)
     return view.dot
 
 
 _COMMENT_RE = re.compile(r"<!--.*?-->\s*", re.S)
-_GROUP_RE = re.compile(r'<g id="(?:node|edge)\d+" class="(node|edge)">\s*<title>([^<]*)</title>')
+_GROUP_RE = re.compile(r'<g id="([^"]*)" class="(node|edge|cluster)">\s*<title>([^<]*)</title>')
 
 
 def clean_svg(svg: str) -> str:
-    """Graphviz SVG made ready to inline: no prolog or comments; node and edge groups keyed by name.
+    """Graphviz SVG made ready to inline: no prolog or comments; nodes, edges and parts keyed by name.
 
-    ``<g class="node" data-k="v3">`` and ``<g class="edge" data-k="v3-&gt;op1">`` (the
-    edge v3 -> op1) replace Graphviz's numbered ids and tooltip titles.
+    ``<g class="node" data-k="v3">``, ``<g class="edge" data-k="v3-&gt;op1" data-e="e5">``
+    (the edge v3 -> op1 with draw_dot's id e5) and ``<g class="cluster" data-k="cluster_part1">``
+    replace Graphviz's numbered ids and tooltip titles.
     """
     svg = svg[svg.find("<svg"):]
     svg = _COMMENT_RE.sub("", svg)
-    svg = _GROUP_RE.sub(lambda m: f'<g class="{m[1]}" data-k="{html.escape(html.unescape(m[2]))}">', svg)
+
+    def key(m: re.Match[str]) -> str:
+        edge = f' data-e="{m[1]}"' if m[2] == "edge" and re.fullmatch(r"e\d+", m[1]) else ""
+        return f'<g class="{m[2]}" data-k="{html.escape(html.unescape(m[3]))}"{edge}>'
+
+    svg = _GROUP_RE.sub(key, svg)
     return svg.replace("<title>autograd</title>\n", "")

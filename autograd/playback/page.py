@@ -2,9 +2,10 @@
 
 The page is a template (static/page.html) with the CSS and JavaScript of
 static/ inlined, and one JSON document: the schedule (schedule.py), the laid-out
-views (layout.py) and the display options. Each view's SVG is stored as gzip
-in base64, a fifth of its size; the page unpacks a view when it is first shown,
-with the browser's own DecompressionStream.
+views (layout.py) and the display options. Each view's SVG and its maps (what
+stands for each node) are stored as gzip in base64, a fifth of their size or
+less; the page unpacks a view when it is first shown, with the browser's own
+DecompressionStream.
 """
 
 from __future__ import annotations
@@ -108,12 +109,11 @@ class Player:
         nodes, inputs = graph_nodes(self.root)
         precision = self.options.get("precision", 4)
         widest = _widest_grads(self.schedule, precision)
-        views = build_views(self.root, nodes, inputs, self.options, widest, self.max_views)
-        packed = []
-        for view in views:
-            doc = view.to_json()
-            doc["svgz"] = base64.b64encode(gzip.compress(view.svg.encode("utf-8"), 6, mtime=0)).decode("ascii")
-            packed.append(doc)
+        final = [float(n["grad"]) for n in self.schedule["nodes"]]  # "Infinity" and "NaN" too
+        views = build_views(self.root, nodes, inputs, self.options, widest, self.max_views, final)
+        packed = [{"name": view.name, "parent": view.parent,
+                   "mapz": _zip(json.dumps(view.to_json(), separators=(",", ":"), ensure_ascii=False)),
+                   "svgz": _zip(view.svg)} for view in views]  # fmt: skip
         data = {"schedule": self.schedule, "views": packed,
                 "options": {"precision": precision, "quiz": self.quiz}}  # fmt: skip
         subtitle = self.title if self.title is not None else _default_title(self.root, len(nodes))
@@ -138,6 +138,11 @@ class Player:
     def __repr__(self) -> str:
         quiz = f", quiz={self.quiz!r}" if self.quiz else ""
         return f"<backprop Player of {self.root!r}{quiz}: .save('backprop.html')>"
+
+
+def _zip(text: str) -> str:
+    """gzip in base64: a view's maps and SVG are a fifth of their size or less; the page unpacks them when shown."""
+    return base64.b64encode(gzip.compress(text.encode("utf-8"), 6, mtime=0)).decode("ascii")
 
 
 def _widest_grads(schedule: dict[str, Any], precision: int) -> list[str]:

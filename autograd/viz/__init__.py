@@ -13,6 +13,7 @@ The package, one concept per module:
 - ``select.py``: which Values a big graph's summary draws (nn scope groups, the part nearest the output);
 - ``layout.py``: keeps the picture quick to lay out and on one screen (copies of far-used values, rows);
 - ``diagram.py``: the ``Diagram`` object (``.source``, ``.render``, Jupyter display);
+- ``elements.py``: which drawn box and edge stand for each Value and use (``Diagram.elements``);
 - this file: finding a renderer and running it, with a time limit.
 
 Rendering uses the system ``dot`` when it is on PATH, else the

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .elements import Elements
+
 FORMATS = ("svg", "png", "pdf", "dot")
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 
@@ -25,10 +27,14 @@ class Diagram:
 
     ``.graph`` is the underlying ``graphviz.Digraph`` for further styling.
     ``n_nodes`` counts the Values in the graph, ``n_hidden`` those not drawn.
+    ``.elements`` says which drawn box and edge stand for each Value and each
+    use (``elements.Elements``; the backprop player lights them up).
     """
 
-    def __init__(self, graph: Any, format: str, n_nodes: int, n_hidden: int, mode: str) -> None:  # noqa: A002
+    def __init__(self, graph: Any, format: str, n_nodes: int, n_hidden: int, mode: str,  # noqa: A002
+                 elements: Elements | None = None) -> None:  # fmt: skip
         self.graph = graph
+        self.elements = elements
         self.format = format
         self.n_nodes = n_nodes
         self.n_hidden = n_hidden

@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from ..engine import Value, topological_order
-from . import labels
+from . import elements, labels
 from .diagram import Diagram, check_format
 from .layout import Item, Link, Plan, plan
 from .select import Selection, collect, select
@@ -73,7 +73,10 @@ def draw_dot(
     pic = _Picture(order, kids, sel, precision, show_local_grads, steps, rd)
     layout = plan(pic.items(rd), pic.links(rd)) if max_nodes is not None else None
     graph = _emit(pic, layout, rd, fmt, max_nodes)
-    diagram = Diagram(graph, fmt, len(order), sel.n_hidden, sel.mode)
+    copies = [(c.of, n, c.links) for n, c in enumerate(layout.copies)] if layout is not None else []
+    drawn = elements.build(pic, kids, copies, layout.part if layout is not None and layout.n_parts > 1 else None,
+                           [c.part for c in layout.copies] if layout is not None else [])  # fmt: skip
+    diagram = Diagram(graph, fmt, len(order), sel.n_hidden, sel.mode, drawn)
     diagram._player_args = (root, {"rankdir": rd, "show_local_grads": show_local_grads, "show_order": show_order,
                                    "precision": precision, "max_nodes": max_nodes})  # fmt: skip
     return diagram
@@ -116,8 +119,11 @@ class _Picture:
         if group[unit_of[0]] is not None:
             self.outputs.setdefault(unit_of[0], {})[0] = None
 
-        hidden_into: dict[int, int] = {}
+        hidden_into: dict[int, list[tuple[int, int]]] = {}  # box -> the uses of hidden inputs it receives
         bundled: dict[tuple[int, int], int] = {}
+        bundled_uses: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        self.use_edge: dict[tuple[int, int], int] = {}  # (Value, input position) -> its edge, -1 inside a group
+        self.hidden_use: dict[tuple[int, int], int] = {}  # (Value, position) of a hidden input -> its note
         self.hidden_uses: dict[int, int] = {}  # drawn Value -> its uses by Values not drawn
         self.users: dict[int, list[tuple[int, int]]] = {}  # drawn Value -> (consumer, position) of each use
         for i, ks in enumerate(kids):
@@ -134,23 +140,26 @@ class _Picture:
             for pos, j in enumerate(ks):
                 uj = unit_of[j]
                 if uj == ui:
+                    self.use_edge[(i, pos)] = -1
                     continue
                 if not kept[uj]:
-                    hidden_into[dst] = hidden_into.get(dst, 0) + 1
-                elif group[uj] is not None:
-                    self.outputs.setdefault(uj, {})[j] = None
-                    bundled[(box_of_group[uj], dst)] = bundled.get((box_of_group[uj], dst), 0) + 1
-                elif group[ui] is not None:
-                    bundled[(box_of_value[j], dst)] = bundled.get((box_of_value[j], dst), 0) + 1
+                    hidden_into.setdefault(dst, []).append((i, pos))
+                elif group[uj] is not None or group[ui] is not None:
+                    src = box_of_group[uj] if group[uj] is not None else box_of_value[j]
+                    if group[uj] is not None:
+                        self.outputs.setdefault(uj, {})[j] = None
+                    bundled[(src, dst)] = bundled.get((src, dst), 0) + 1
+                    bundled_uses.setdefault((src, dst), []).append((i, pos))
                 else:
                     uses.setdefault(j, []).append(pos)
             if uses:
                 self._input_edges(i, dst, uses, box_of_value, show_local_grads)
         for (src, dst), count in bundled.items():
-            self.edges.append((src, dst, f"{labels.TIMES}{count}" if count > 1 else "", "count"))
-        for dst, count in hidden_into.items():
-            note = self._box("hidden", dst, f"hidden{len(self.kind)}", f"{count:,} hidden")
-            self.edges.append((note, dst, "", "hidden"))
+            self._edge(src, dst, f"{labels.TIMES}{count}" if count > 1 else "", "count", bundled_uses[(src, dst)])
+        for dst, hidden in hidden_into.items():
+            note = self._box("hidden", dst, f"hidden{len(self.kind)}", f"{len(hidden):,} hidden")
+            self._edge(note, dst, "", "hidden", hidden)
+            self.hidden_use.update(dict.fromkeys(hidden, note))
 
     def _box(self, kind: str, key: int, ident: str, text: str = "") -> int:
         self.kind.append(kind)
@@ -158,6 +167,11 @@ class _Picture:
         self.ids.append(ident)
         self.text.append(text)
         return len(self.kind) - 1
+
+    def _edge(self, tail: int, head: int, text: str, style: str, uses: list[tuple[int, int]]) -> None:
+        """An edge, and the uses (Value, input position) it draws."""
+        self.use_edge.update(dict.fromkeys(uses, len(self.edges)))
+        self.edges.append((tail, head, text, style))
 
     def _input_edges(self, i: int, dst: int, uses: dict[int, list[int]], box_of_value: dict[int, int],
                      show_local_grads: bool) -> None:  # fmt: skip
@@ -174,11 +188,11 @@ class _Picture:
                 if local:  # none when not shown, or for a closure node
                     total = math.fsum(float(local[p]) for p in positions)
                     text = f"{head}{labels.num(total, self.precision)} (sum of {len(positions):,} uses)"
-                self.edges.append((box_of_value[j], dst, text, "sum"))
+                self._edge(box_of_value[j], dst, text, "sum", [(i, p) for p in positions])
                 continue
             for p in positions:
                 text = f"{head}{labels.num(local[p], self.precision)}" if p < len(local) else ""
-                self.edges.append((box_of_value[j], dst, text, ""))
+                self._edge(box_of_value[j], dst, text, "", [(i, p)])
 
     def cells(self, b: int, ref: int | None = None) -> list[str]:
         """The texts in box b (a Value's or a group's)."""
@@ -229,7 +243,10 @@ class _Picture:
             if pos >= len(cache[p]):  # a closure node: no local derivative to check against
                 checkable = False
                 break
-            terms.append(float(cache[p][pos]) * _float(self.order[p].grad))
+            local = float(cache[p][pos])
+            if local == 0.0 and getattr(self.order[p]._prim, "blocks", False):
+                continue  # a step-like op passes nothing back here, not 0 * inf = nan (docs/conventions.md)
+            terms.append(local * _float(self.order[p].grad))
         if checkable and not _agrees(_float(self.order[i].grad), terms):
             found.append(f"grad includes earlier passes or other uses (≠ Σ local {labels.TIMES} grad)")
         hidden = self.hidden_uses.get(i, 0)
@@ -343,7 +360,7 @@ def _emit(pic: _Picture, layout: Plan | None, rankdir: str, fmt: str, max_nodes:
     edge_links = pic.links(rankdir)
     copy_of_link = {k: n for n, c in enumerate(copies) for k in c.links}
     for k, (tail, head, text, style) in enumerate(pic.edges):
-        attrs: dict[str, str] = {}
+        attrs: dict[str, str] = {"id": f"e{k}"}  # Graphviz writes it on the edge's SVG <g>: see Diagram.elements
         if text:  # a count as an xlabel: a label of its own would take a rank of its own in the layout
             xlabel = style == "count" or (layout is not None and layout.xlabels)
             attrs["xlabel" if xlabel else "label"] = graphviz.escape(text)

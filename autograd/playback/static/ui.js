@@ -93,33 +93,73 @@ function openView(target) {
   });
 }
 
-/* Clicks on the diagram: a group opens, a value (or its op) is explained in the panel. */
+/* Clicks on the diagram: a group opens, a value (or its op, or a copy of it) is explained in the panel,
+   a box that stands for several values (merged inputs, a note of hidden values) lists them. */
 canvas.addEventListener("click", (ev) => {
   if (drag && drag.moved) return;
   const g = ev.target.closest("g.node");
   if (!g) return;
-  const k = g.getAttribute("data-k");
+  let k = g.getAttribute("data-k");
+  if (view.v.copies[k] !== undefined) k = view.v.keys[view.v.copies[k]]; // a copy acts as the box it repeats
   const ki = view.v.keys.indexOf(k);
-  if (ki >= 0 && view.v.groups[ki] !== undefined) {
+  const kind = ki >= 0 ? view.v.kinds[ki] : null;
+  if (kind === "group") {
     const to = view.v.opens[ki];
     if (to >= 0) openView(to);
     else $("ag-caption").textContent = "This page does not lay out the inside of " + view.v.groups[ki] +
       " (see max_views in docs/player.md).";
     return;
   }
-  const m = k.match(/^(?:v|op)(\d+)$/);
+  if (kind === "value") return select(view.v.shows[ki]);
+  if (kind !== null) return selectBox(ki);
+  const m = k.match(/^op(\d+)$/);
   if (m) select(Number(m[1]));
 });
 
 /* ---- the panel: one node's gradient as a sum over its uses ---- */
 function select(i) {
   selected = i === null || i === undefined ? null : Number(i);
+  selectedBox = null;
   renderPanel();
   highlight();
+}
+/* A box of this view that stands for several values: the panel lists them. */
+let selectedBox = null; // {view, key}
+function selectBox(ki) {
+  selected = null;
+  selectedBox = { view: view.index, key: ki };
+  renderPanel();
+  highlight();
+}
+const LISTED = 60; // a box's list in the panel shows at most this many values
+function boxPanel(ki) {
+  const v = VIEWS[selectedBox.view];
+  const members = [];
+  v.unit.forEach((u, i) => u === ki && members.push(i));
+  const what = v.kinds[ki] === "hidden" ? "not drawn: this note stands for them" : "drawn as one box";
+  let html = "<h3>" + esc(v.groups[ki] || members.length + " hidden") + ' <span class="ag-note">' +
+    members.length + " values, " + what + "</span></h3>";
+  html += '<table class="ag-terms"><tr><td></td><td>data</td><td>grad</td></tr>';
+  for (const i of members.slice(0, LISTED)) {
+    html += '<tr><td><a href="#" data-node="' + i + '">' + esc(name(i)) + "</a></td><td>" +
+      (st.data[i] === null ? "–" : esc(fmt(st.data[i]))) + "</td><td>" +
+      (st.grad[i] === null ? "–" : esc(gradText(i, st.grad[i]))) + "</td></tr>";
+  }
+  html += "</table>";
+  if (members.length > LISTED) html += '<p class="ag-note">and ' + (members.length - LISTED) + " more</p>";
+  return html;
 }
 
 function renderPanel() {
   const panel = $("ag-panel-body");
+  if (selectedBox !== null) {
+    panel.innerHTML = boxPanel(selectedBox.key);
+    for (const a of panel.querySelectorAll("a[data-node]")) a.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      select(Number(a.dataset.node));
+    });
+    return;
+  }
   if (selected === null) {
     panel.innerHTML = '<p class="ag-help">Click a value to see its gradient as a sum over the nodes that use it: ' +
       "Σ ∂parent/∂value · parent.grad.</p>" + (QUIZ ? quizHelp() : "");

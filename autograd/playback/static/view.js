@@ -8,41 +8,62 @@ const canvas = document.getElementById("ag-canvas");
 const view = { index: -1, v: null, svg: null, els: new Map(), scale: 1, w: 0, h: 0 };
 const loaded = new Map(); // view index -> {svg element, els}
 
-async function svgText(v) {
-  if (v.svg !== undefined) return v.svg;
+/* A view's SVG and maps (layout.py's View: what stands for each node) are gzip in base64. */
+async function unzip(b64) {
   if (typeof DecompressionStream === "undefined") {
     throw new Error("this browser cannot unpack the diagram (it lacks DecompressionStream)");
   }
-  const bin = atob(v.svgz);
+  const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
   return await new Response(stream).text();
 }
 
-/* Index a view's SVG: key -> [elements]; for node boxes, their data and grad <text> cells;
-   the labels "∂t/∂x = 1" of the edges from a value into an op. */
-function indexSvg(svg) {
+/* Index a view's SVG: name -> [elements] for nodes and parts (their DOT names) and edges (draw_dot's ids
+   "e<k>"); for boxes, their data and grad <text> cells; for copies of a value, their text; the "∂t/∂x = 1"
+   labels of the edges that draw a use of a value by an op (view.v.uses). */
+function indexSvg(svg, v) {
   const els = new Map();
-  const locals = [];
-  for (const g of svg.querySelectorAll("g[data-k]")) {
-    const k = g.getAttribute("data-k");
+  const add = (k, g) => {
     if (!els.has(k)) els.set(k, []);
     els.get(k).push(g);
-    if (g.classList.contains("node")) {
-      for (const t of g.querySelectorAll("text")) {
-        const s = t.textContent;
-        if (s.startsWith("data ") || s.startsWith("out data ")) g.agData = t;
-        else if (s.startsWith("grad ")) g.agGrad = t;
-      }
-      if (k[0] === "g" && /^g\d+$/.test(k)) g.classList.add("ag-group");
-    } else {
-      const t = g.querySelector("text");
-      const m = k.match(/^v(\d+)->op(\d+)$/);
-      if (t && m && t.textContent.includes("∂")) locals.push({ t, text: t.textContent, c: Number(m[1]), p: Number(m[2]) });
+  };
+  for (const g of svg.querySelectorAll("g[data-k]")) {
+    add(g.dataset.e || g.getAttribute("data-k"), g);
+    if (!g.classList.contains("node")) continue;
+    for (const t of g.querySelectorAll("text")) {
+      const s = t.textContent;
+      if (!g.agData && (s.startsWith("data ") || s.startsWith("out data "))) g.agData = t;
+      else if (!g.agGrad && s.startsWith("grad ")) g.agGrad = t; // not the note "grad includes earlier passes"
     }
   }
-  return { els, locals };
+  for (const [key, ki] of Object.entries(v.groupsByKey)) for (const g of els.get(key) || []) g.classList.add("ag-group");
+  const copies = new Map(); // node -> the texts of the copies of its box ("#1  x  data 0.5  (copy)")
+  for (const [name, ki] of Object.entries(v.copies)) {
+    const i = v.shows[ki];
+    const g = (els.get(name) || [])[0];
+    const t = g && g.querySelector("text");
+    if (i === undefined || v.kinds[ki] !== "value" || !t) continue;
+    t.agText = t.textContent;
+    if (!copies.has(i)) copies.set(i, []);
+    copies.get(i).push(t);
+  }
+  const locals = [];
+  const seen = new Set();
+  for (const [p, ks] of Object.entries(v.uses)) {
+    if (v.output[p] === undefined) continue; // into a group box: "×16", no local derivative
+    ks.forEach((k, pos) => {
+      if (k < 0 || seen.has(k)) return;
+      seen.add(k);
+      const g = (els.get("e" + k) || [])[0];
+      const t = g && g.querySelector("text");
+      if (!t || !t.textContent.includes("∂")) return;
+      const positions = ks.flatMap((kk, q) => (kk === k ? [q] : [])); // a merged edge: every use it draws
+      locals.push({ t, text: t.textContent, p: Number(p), positions });
+    });
+  }
+  return { els, locals, copies };
 }
 
 let wanted = -1; // the view asked for last: a slower unpacking of an earlier one must not win
@@ -51,7 +72,9 @@ async function showView(index) {
   if (index === view.index) return;
   let entry = loaded.get(index);
   if (!entry) {
-    const text = await svgText(VIEWS[index]);
+    const v = VIEWS[index];
+    const [text, maps] = await Promise.all([unzip(v.svgz), v.keys ? null : unzip(v.mapz)]);
+    if (maps !== null && !v.keys) Object.assign(v, JSON.parse(maps));
     if (wanted !== index) return;
     const holder = document.createElement("div");
     holder.innerHTML = text;
@@ -61,12 +84,13 @@ async function showView(index) {
     const label = svg.querySelector("g.graph > text");
     if (label && index > 0) label.remove(); // draw_dot's "summary of N nodes" line; the crumbs say where we are
     const vb = svg.viewBox.baseVal;
-    entry = { svg, ...indexSvg(svg), w: vb.width, h: vb.height };
+    v.groupsByKey = Object.fromEntries(Object.keys(v.groups).map((ki) => [v.keys[ki], Number(ki)]));
+    entry = { svg, ...indexSvg(svg, v), w: vb.width, h: vb.height };
     loaded.set(index, entry);
   }
   if (view.svg) view.svg.remove();
-  Object.assign(view, { index, v: VIEWS[index], svg: entry.svg, els: entry.els, locals: entry.locals, w: entry.w,
-    h: entry.h });
+  Object.assign(view, { index, v: VIEWS[index], svg: entry.svg, els: entry.els, locals: entry.locals,
+    copies: entry.copies, w: entry.w, h: entry.h });
   canvas.appendChild(entry.svg);
   fitInitial();
   renderAll();
@@ -74,17 +98,14 @@ async function showView(index) {
   onViewChanged();
 }
 
-/* ---- the element that stands for node i in this view ---- */
+/* ---- the element that stands for node i in this view (layout.py: every node has one) ---- */
 function keyOf(i) {
-  const u = view.v.unit[i];
-  return u < 0 ? null : view.v.keys[u];
+  return view.v.keys[view.v.unit[i]];
 }
+/* The box whose cells show node i's numbers: its own, or a group's whose one output it is. */
 function boxOf(i) {
-  const k = keyOf(i);
-  if (k === null) return null;
-  if (k === "v" + i) return first(k);
   const ki = view.v.unit[i];
-  return view.v.outputs[ki] === i ? first(k) : null; // a group box shows its one output's numbers
+  return view.v.shows[ki] === i ? first(view.v.keys[ki]) : null;
 }
 function first(k) {
   const a = view.els.get(k);
@@ -119,10 +140,14 @@ function setState(t, cls) {
 }
 
 function renderNode(i) {
+  const d = st.data[i];
+  for (const t of view.copies.get(i) || []) {
+    setText(t, t.agText.replace(/data \S+(?=\s+\(copy\)$)/, "data " + (d === null ? "–" : fmt(d))), false);
+    t.classList.toggle("ag-unset", d === null);
+  }
   const g = boxOf(i);
   if (!g) return;
   const prefix = g.agData && g.agData.textContent.startsWith("out ") ? "out data " : "data ";
-  const d = st.data[i];
   setText(g.agData, prefix + (d === null ? "–" : fmt(d)));
   setState(g.agData, d === null ? "ag-unset" : null);
   const v = st.grad[i];
@@ -135,14 +160,15 @@ function renderNode(i) {
   }
 }
 
-/* Edge labels "∂t/∂x = 1": a local derivative exists once the forward pass has computed its op
-   ("∂t/∂x = –" before); in the local-derivative quiz it stays "?" until found. */
+/* Edge labels "∂t/∂x = 1", or "∂s/∂x = 1000 (sum of 1,000 uses)" on a merged edge: a local derivative
+   exists once the forward pass has computed its op ("∂t/∂x = –" before); in the local-derivative quiz
+   it stays "?" until every use the edge draws is found. */
+const LOCAL_NUMBER = /= \S+((?: \(sum of [\d,]+ uses\))?)$/;
 function renderLocals() {
   for (const e of view.locals) {
-    const positions = [];
-    NODES[e.p].inputs.forEach((j, pos) => j === e.c && positions.push(pos));
-    const hidden = !positions.every((pos) => localShown(e.p, pos));
-    const text = st.data[e.p] === null ? e.text.replace(/=[^=]*$/, "= –") : hidden ? e.text.replace(/=[^=]*$/, "= ?") : e.text;
+    const hidden = !e.positions.every((pos) => localShown(e.p, pos));
+    const text = st.data[e.p] === null ? e.text.replace(LOCAL_NUMBER, "= –$1") :
+      hidden ? e.text.replace(LOCAL_NUMBER, "= ?$1") : e.text;
     setText(e.t, text, false);
     e.t.classList.toggle("ag-local-hidden", hidden && st.data[e.p] !== null);
     e.t.classList.toggle("ag-unset", st.data[e.p] === null);
@@ -158,7 +184,7 @@ function renderAll() {
 /* ---- highlighting the active step ---- */
 let lit = [];
 function light(k, cls) {
-  const a = k === null ? null : view.els.get(k);
+  const a = k === null || k === undefined ? null : view.els.get(k);
   if (!a) return null;
   for (const el of a) {
     el.classList.add(cls);
@@ -166,28 +192,27 @@ function light(k, cls) {
   }
   return a[0];
 }
-/* The drawn elements of the edge from node c into node p (p's op ellipse, or p's group).
-   When c is several inputs of p (x * x), `pos` picks its own drawn edge if each has one. */
-function lightEdge(c, p, cls, pos) {
-  const kc = keyOf(c);
-  const kp = keyOf(p);
-  if (kc === null || kp === null) return null;
-  const into = kp === "v" + p ? "op" + p : kp;
-  if (kc === into) return light(kc, "ag-inner");
-  const key = kc + "->" + into;
-  const edges = view.els.get(key) || [];
-  const nth = NODES[p].inputs.slice(0, pos === undefined ? 0 : pos).filter((j) => j === c).length;
-  const el = pos !== undefined && into === "op" + p && edges.length > nth ? lightOne(edges[nth], cls) : light(key, cls);
-  if (into === "op" + p) {
-    light(into, cls);
-    light(into + "->" + kp, cls);
+/* The drawn edge of input `pos` of node p (into p's op ellipse, or into p's group): one edge can
+   draw several uses (a merged edge, or one between groups), and lights at each of them. The copy or
+   note it starts at, if any, lights as the input's box does (`end`). Both ends in one box: that box,
+   dashed. Returns the element to follow: the edge, or the copy or note it starts at. */
+function lightEdge(p, pos, cls, end) {
+  const k = view.v.uses[p] ? view.v.uses[p][pos] : -1;
+  const c = NODES[p].inputs[pos];
+  if (k === undefined || k < 0) return keyOf(c) === keyOf(p) ? { el: light(keyOf(c), "ag-inner"), tail: null } : null;
+  const el = light("e" + k, cls);
+  const tail = view.v.tails[k];
+  if (tail !== undefined) light(tail, end);
+  if (view.v.output[p] !== undefined) {
+    light("op" + p, cls);
+    light("e" + view.v.output[p], cls);
   }
-  return el;
+  return tail !== undefined ? { el: first(tail), tail } : { el, tail: null };
 }
-function lightOne(el, cls) {
-  el.classList.add(cls);
-  lit.push([el, cls]);
-  return el;
+/* A long picture is cut into parts (framed): the part of the active element is outlined too. */
+function lightPart(name) {
+  const p = name === null ? undefined : view.v.parts[name];
+  if (p !== undefined) light("cluster_part" + p, "ag-part");
 }
 
 function highlight() {
@@ -196,20 +221,31 @@ function highlight() {
   if (!view.v) return;
   const s = stepInfo(st.step);
   let focus = null;
-  if (s.kind === "forward") {
+  let where = null; // the DOT name of the focus, for its part
+  if (s.kind === "start") {
+    focus = first(keyOf(S.forward[0])); // in sight: where the forward pass starts (part 1 of a long picture)
+  } else if (s.kind === "forward") {
     NODES[s.node].inputs.forEach((j, pos) => {
       light(keyOf(j), "ag-from");
-      lightEdge(j, s.node, "ag-fwd", pos);
+      lightEdge(s.node, pos, "ag-fwd", "ag-from");
     });
-    focus = light(keyOf(s.node), "ag-to");
+    where = keyOf(s.node);
+    focus = light(where, "ag-to");
   } else if (s.kind === "seed") {
-    focus = light(keyOf(ROOT), "ag-to");
+    where = keyOf(ROOT);
+    focus = light(where, "ag-to");
   } else if (s.kind === "backward") {
     light(keyOf(s.edge.parent), "ag-from");
-    focus = lightEdge(s.edge.child, s.edge.parent, "ag-active", s.edge.input) || focus;
-    focus = light(keyOf(s.edge.child), "ag-to") || focus;
+    const edge = lightEdge(s.edge.parent, s.edge.input, "ag-active", "ag-to");
+    const box = light(keyOf(s.edge.child), "ag-to");
+    // Follow the copy the edge starts at (next to the op) rather than the far box it repeats.
+    if (edge && edge.tail !== null) [focus, where] = [edge.el, edge.tail];
+    else if (box) [focus, where] = [box, keyOf(s.edge.child)];
+    else if (edge) focus = edge.el;
   }
+  lightPart(where);
   if (selected !== null) light(keyOf(selected), "ag-selected");
+  else if (selectedBox !== null && selectedBox.view === view.index) light(view.v.keys[selectedBox.key], "ag-selected");
   if (focus && follow.checked) reveal(focus);
 }
 
