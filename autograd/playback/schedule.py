@@ -16,39 +16,13 @@ from typing import Any
 
 from ..closure import CLOSURE, closure_error
 from ..engine import Value, topological_order
+from ..viz.select import collect as graph_nodes
+from ..viz.select import is_parameter
 
 __all__ = ["SCHEMA", "VERSION", "build_schedule", "graph_nodes", "is_parameter", "json_number"]
 
 SCHEMA = "autograd-backprop-schedule"
 VERSION = 1
-
-
-def graph_nodes(root: Value) -> tuple[list[Value], list[list[int]]]:
-    """Every Value ``root`` depends on, breadth-first from root (id 0), and each one's input ids.
-
-    The same numbering as draw_dot's ``v0, v1, ...`` (docs/diagrams.md): a
-    node's id is its index here. Iterative, ordered by the inputs' order only.
-    """
-    nodes = [root]
-    index: dict[Value, int] = {root: 0}  # Values hash by identity
-    inputs: list[list[int]] = []
-    i = 0
-    while i < len(nodes):
-        ids = []
-        for c in nodes[i].children():
-            j = index.get(c)
-            if j is None:
-                j = index[c] = len(nodes)
-                nodes.append(c)
-            ids.append(j)
-        inputs.append(ids)
-        i += 1
-    return nodes, inputs
-
-
-def is_parameter(v: Value) -> bool:
-    """A trainable weight (nn.Parameter, or anything with ``requires_grad=True``): drawn blue."""
-    return type(v).__name__ == "Parameter" or getattr(v, "requires_grad", False) is True
 
 
 def json_number(x: float) -> float | str:
