@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-# Oracles (torch, micrograd) are installed and required when CI is set or ORACLES=1.
+# Oracles (torch, micrograd, onnx, onnxruntime) are installed and required when CI is set or ORACLES=1.
 ORACLES ?= $(if $(CI),1,0)
 export ORACLES
 
@@ -52,7 +52,7 @@ docs-serve: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve
 
 bench: $(VENV)/.installed
-	$(PY) -m pip install -q micrograd==0.1.0
+	$(PY) -m pip install -q micrograd==0.1.0 torch==2.13.0
 	$(PY) benchmarks/run.py
 	$(PY) benchmarks/compiled.py
 
