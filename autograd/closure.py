@@ -18,6 +18,17 @@ class Closure:
     inputs' ``.grad`` itself; backprop() runs it in topological order. It has no local
     derivatives, so what needs them (gradients(), the transforms, hooks, forward mode,
     the player, compile) refuses it with ``closure_error``.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(0.5)
+        >>> out = Value(x.data * 2, (x,), "double")        # micrograd's way
+        >>> def _backward():
+        ...     x.grad += 2 * out.grad
+        >>> out._backward = _backward
+        >>> out.backward()
+        >>> x.grad, out.op, out.local_grads()             # a closure says no local derivative
+        (2.0, 'double', ())
     """
 
     name, arity, groups, params, blocks = "closure", "n", 1, (), False
@@ -47,11 +58,24 @@ CLOSURE = Closure()
 
 
 def closure_error(node: Any, what: str) -> TypeError:
-    """The one error for a closure node met where local derivatives are needed."""
+    """The one error for a closure node met where local derivatives are needed.
+
+    Examples:
+        >>> from autograd import Value
+        >>> out = Value(2.0, (Value(1.0),), "double")
+        >>> print(closure_error(out, "gradients()"))   # doctest: +ELLIPSIS
+        gradients() needs each op's local derivatives, but the node Value(data=2.0, grad=0.0) (op 'double') ...
+    """
     return TypeError(f"{what} needs each op's local derivatives, but the node {node!r} (op {node.op!r}) was built "
                      "micrograd's way, with a closure as its backward; backward() runs it, nothing else can. "
                      "Define the op with autograd.defop(name, forward, deriv) instead (docs/micrograd.md).")
 
 
 def no_step() -> None:
-    """The backward step of a leaf: nothing to pass on."""
+    """The backward step of a leaf: nothing to pass on.
+
+    Examples:
+        >>> from autograd import Value
+        >>> Value(1.0)._backward is no_step
+        True
+    """

@@ -1,19 +1,15 @@
-"""Value, the graph it records, and backpropagation over that graph.
+"""Value, its graph, and backpropagation over it (semantics: docs/semantics.md). Read this file top to bottom:
 
-Read this file top to bottom:
-
-1. Recording a node: each operator (``a * b``) runs its primitive's forward (a
-   row of ops.py) on the inputs' floats and keeps the primitive and the inputs.
+1. Recording a node: each operator (``a * b``) runs its primitive's forward (a row of ops.py)
+   on the inputs' floats and keeps the primitive and the inputs.
 2. ``Value`` wraps one float, and its operators are those recorders.
 3. ``topological_order`` lists the nodes so that each comes before its inputs.
 4. ``backprop`` is the chain rule, node by node::
 
        child.grad += local * node.grad
 
-   where ``local`` is d(node)/d(child), computed by the node's primitive from
-   its rule in ops.py. No derivative is written in this file.
-
-Semantics (accumulation, grad modes, create_graph): docs/semantics.md.
+   where ``local`` is d(node)/d(child), computed by the node's primitive from its rule in
+   ops.py. No derivative is written in this file.
 """
 
 from __future__ import annotations
@@ -51,11 +47,7 @@ def _to_float(x: object) -> float:
     raise TypeError(f"Value() takes a real number (int, float or numpy real scalar), not {t.__name__}")
 
 
-# --------------------------------------------------------------------------
-# Recording a node. Each operator is a recorder made for its primitive: the
-# primitive computes the output from the inputs' floats, and the node keeps the
-# primitive and its inputs (in _x and _y: the layout is ops.Primitive's).
-# --------------------------------------------------------------------------
+# ---- Recording a node (step 1 above): each operator is a recorder made for its primitive ----
 
 _new = object.__new__
 
@@ -120,10 +112,14 @@ def _unary(prim: Primitive, x: Operand, *constants: float) -> Value:
 
 
 class Value:
-    """One float in a computation graph, with the gradient that backward() finds."""
+    """One float in a computation graph, with the gradient that backward() finds.
 
-    # _prim is the primitive that made this node (None for a leaf); _x and _y hold its
-    # inputs, laid out as the Primitive class in ops.py says (only it reads them).
+    Examples:
+        >>> x = Value(3.0, "x"); y = x * x + x; y.backward()
+        >>> y.data, x.grad
+        (12.0, 7.0)
+    """
+
     __slots__ = ("__weakref__", "_prim", "_x", "_y", "data", "grad", "label", "tag")
 
     data: float
@@ -131,7 +127,7 @@ class Value:
     label: str  # a name for diagrams and messages
     tag: str  # a free-form group for diagrams: autograd.nn tags a neuron's nodes "L1.N3"
     _prim: Any  # a Primitive; the Closure primitive (micrograd's way, closure.py); None for a leaf
-    _x: Any
+    _x: Any  # _x and _y: its inputs, laid out as ops.Primitive says (only it reads them)
     _y: Any
 
     def __init__(self, data: Any, _children: Iterable[Value] | str = (), _op: str = "", label: str = "") -> None:
@@ -294,10 +290,8 @@ class Value:
 
     # ---- differentiation ---------------------------------------------------
     def backward(self, grad: Operand = 1.0, create_graph: bool = False) -> None:
-        """Set ``.grad`` of every node this value depends on (see docs/semantics.md).
-
-        Leaves accumulate across calls; other nodes hold this pass's gradient.
-        """
+        """Set ``.grad`` of every node this value depends on: leaves accumulate across calls, other
+        nodes hold this pass's gradient (docs/semantics.md)."""
         order = topological_order([self])
         if create_graph or (OPEN[0] and modes.is_anomaly_enabled()) or (HOOKS and _hooked(self, order)):
             from .passes import backward_on_records  # the same loop, on records (passes.py)
@@ -319,9 +313,13 @@ class Value:
 def backprop(order: Iterable[Any]) -> None:
     """The chain rule, node by node: each node passes its gradient to its inputs.
 
-    ``order`` lists every node before its inputs, so a node's gradient is complete
-    when its turn comes. ``node._prim.local(node)`` gives the pairs (input, d node /
-    d input) from the primitive's rule. Every kind of backward pass runs this loop.
+    ``order`` lists every node before its inputs, so a node's gradient is complete when its turn comes.
+    ``node._prim.local(node)`` gives its (input, d node / d input) pairs. Every backward pass runs this loop.
+
+    Examples:
+        >>> x = Value(2.0); y = x * x; y.grad = 1.0
+        >>> backprop([y]); x.grad   # y = x * x: x gets x.data * y.grad twice
+        4.0
     """
     for node in order:
         for child, local in node._prim.local(node):
@@ -370,17 +368,19 @@ def _link(out: Value, prim: Primitive, x: Any, y: Any) -> Value:
     return out
 
 
-# --------------------------------------------------------------------------
-# Topological order (iterative: a graph a million nodes deep is fine).
-# --------------------------------------------------------------------------
+# ---- Topological order (iterative: a graph a million nodes deep is fine) ----
 
 def topological_order(roots: Sequence[Value]) -> list[Value]:
     """The non-leaf nodes that the roots depend on, each one before its inputs.
 
-    A depth-first search with an explicit stack: a node is pushed, then a
-    ``None`` marker, then its unvisited inputs. When the marker comes back up,
-    all those inputs are finished, and so is the node. Finished nodes, reversed,
-    are the order. It follows the inputs' order only, so it is deterministic.
+    A depth-first search with an explicit stack: a node is pushed, then a ``None`` marker, then its
+    unvisited inputs. When the marker comes back up, those inputs are finished, and so is the node.
+    Finished nodes, reversed, are the order: deterministic, as it follows the inputs' order only.
+
+    Examples:
+        >>> x = Value(2.0); z = x * 3 + x
+        >>> [node.op for node in topological_order([z])]
+        ['+', '*']
     """
     order: list[Value] = []
     seen: set[Value] = set()  # membership only, never iterated

@@ -230,6 +230,10 @@ def jvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
 
     ``jvp(lambda x, y: x * y, (3.0, 2.0), (1.0, 0.0)) == (6.0, 2.0)``, the derivative
     along x. Arguments and tangents may be floats or (nested) lists of floats.
+
+    Examples:
+        >>> jvp(lambda x, y: x * y, (3.0, 2.0), (1.0, 0.0))   # along x: d(x*y)/dx = y
+        (6.0, 2.0)
     """
     primals = _as_tuple(primals, "primals", "jvp(f, (x,), (v,))")
     tangents = _as_tuple(tangents, "tangents", "jvp(f, (x,), (v,))")
@@ -249,6 +253,11 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
     ``f_jvp(*tangents)`` is ``J @ tangents``, one tangent per argument, shaped like it.
     The local derivatives are computed once, here; each call of ``f_jvp`` is one
     forward sweep over the recorded graph, and f is not evaluated again.
+
+    Examples:
+        >>> y, f_jvp = linearize(lambda x: 2 * x.sin(), 0.0)
+        >>> y, f_jvp(1.0), f_jvp(3.0)                          # the slope at 0 is 2 cos(0) = 2
+        (0.0, 2.0, 6.0)
     """
     call = _call(f, primals, tuple(range(len(primals))))
     with recording():  # kept: a reduction gives its pairs as a one-pass iterator
@@ -270,6 +279,10 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
     Each input scalar k moves in a direction of its own, and one sweep carries them
     all: column k of the Jacobian is the tangents along direction k.
+
+    Examples:
+        >>> jacfwd(lambda xs: [xs[0] * xs[1], xs[0] + xs[1]])([3.0, 2.0])
+        [[2.0, 3.0], [1.0, 1.0]]
     """
 
     @functools.wraps(f)
@@ -291,7 +304,12 @@ def jacfwd(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
 
 def jacrev(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
-    """The Jacobian by reverse mode: one backward pass per output scalar (this is ``jacobian``)."""
+    """The Jacobian by reverse mode: one backward pass per output scalar (this is ``jacobian``).
+
+    Examples:
+        >>> jacrev(lambda xs: [xs[0] * xs[1], xs[0] + xs[1]])([3.0, 2.0])
+        [[2.0, 3.0], [1.0, 1.0]]
+    """
     return jacobian(f, argnums)
 
 
@@ -300,6 +318,11 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
 
     The cotangent is shaped like f's output; the answer is a tuple with one entry per
     argument, shaped like it. Each call is one reverse pass over the recorded graph.
+
+    Examples:
+        >>> out, f_vjp = vjp(lambda x, y: [x * y, x + y], 3.0, 2.0)
+        >>> out, f_vjp([1.0, 0.0]), f_vjp([0.0, 1.0])          # the gradients of x*y, then of x+y
+        ([6.0, 5.0], (2.0, 3.0), (1.0, 1.0))
     """
     call = _call(f, primals, tuple(range(len(primals))))
     value = call.shaped(call.outs, call.keep_values(call.outs))
@@ -328,6 +351,12 @@ def hvp(f: Callable[..., Any], primals: Sequence[Any], tangents: Sequence[Any]) 
     ``jvp(grad(f), primals, tangents)[1]``: one reverse pass that records the gradient as
     Values, then one forward sweep through it. With several arguments, a tuple with one
     entry per argument (the gradient with respect to all of them, moved along the tangents).
+
+    Examples:
+        >>> hvp(lambda x: x**3, (2.0,), (1.0,))               # f''(x) = 6x
+        12.0
+        >>> hvp(lambda xs: xs[0]**2 * xs[1], ([3.0, 2.0],), ([1.0, 0.0],))   # the Hessian's first column
+        [4.0, 6.0]
     """
     primals = _as_tuple(primals, "primals", "hvp(f, (x,), (v,))")
     argnums: Argnums = 0 if len(primals) == 1 else tuple(range(len(primals)))

@@ -133,7 +133,14 @@ def _data_of(x: Any) -> Any:
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
-    """``f(*args)`` and its gradient with respect to the arguments at ``argnums``."""
+    """``f(*args)`` and its gradient with respect to the arguments at ``argnums``.
+
+    Examples:
+        >>> value_and_grad(lambda x, y: x * y)(3.0, 2.0)                  # d/dx (x*y) = y
+        (6.0, 2.0)
+        >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 2.0)  # one entry per argument
+        (6.0, (2.0, 3.0))
+    """
 
     @functools.wraps(f)
     def wrapper(*args: Any) -> tuple[Any, Any]:
@@ -149,7 +156,16 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
 
 
 def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
-    """The gradient of a scalar function: ``grad(lambda x: x**2)(3.0) == 6.0``."""
+    """The gradient of a scalar function: ``grad(lambda x: x**2)(3.0) == 6.0``.
+
+    Examples:
+        >>> grad(lambda x: x**2)(3.0)
+        6.0
+        >>> grad(grad(lambda x: x**3))(2.0)       # the second derivative, 6x
+        12.0
+        >>> grad(lambda xs: xs[0] * xs[1])([3.0, 2.0])   # a list in, a list out
+        [2.0, 3.0]
+    """
     vg = value_and_grad(f, argnums)
 
     @functools.wraps(f)
@@ -160,7 +176,12 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
 
 def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
-    """For each output of ``f`` (a scalar or nested lists), its gradient."""
+    """For each output of ``f`` (a scalar or nested lists), its gradient.
+
+    Examples:
+        >>> jacobian(lambda xs: [xs[0] * xs[1], xs[0] + xs[1]])([3.0, 2.0])   # one row per output
+        [[2.0, 3.0], [1.0, 1.0]]
+    """
 
     @functools.wraps(f)
     def wrapper(*args: Any) -> Any:
@@ -174,6 +195,10 @@ def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
     Forward over reverse: one sweep of forward mode through the gradient's graph, faster
     than a reverse pass per gradient entry (benchmarks/bench_forward.py measures both).
+
+    Examples:
+        >>> hessian(lambda xs: xs[0]**2 * xs[1])([3.0, 2.0])   # [[2*x1, 2*x0], [2*x0, 0]]
+        [[4.0, 6.0], [6.0, 0.0]]
     """
     return jacfwd(grad(f, argnums), argnums)
 

@@ -23,6 +23,11 @@ def apply(prim: Primitive, *args: Any) -> Value:
 
     Unary ops take their constants after the input (``apply(ops.clamp, x, 0, 1)``);
     reductions take sequences (``apply(ops.dot, ws, xs)``).
+
+    Examples:
+        >>> from autograd import Value, ops
+        >>> apply(ops.mul, Value(2.0), 3.0), apply(ops.clamp, 5.0, 0.0, 1.0)
+        (Value(data=6.0, grad=0.0), Value(data=1.0, grad=0.0))
     """
     return recorder_of(prim)(*args)
 
@@ -71,17 +76,36 @@ def _values(group: Iterable[Operand]) -> tuple[tuple[Value, ...], list[float]]:
 
 
 def clamp(x: Operand, lo: float = -math.inf, hi: float = math.inf) -> Value:
-    """``min(max(x, lo), hi)``; the gradient is 1 inside [lo, hi] and 0 outside."""
+    """``min(max(x, lo), hi)``; the gradient is 1 inside [lo, hi] and 0 outside.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(2.0); y = clamp(x, 0.0, 1.0); y.backward()
+        >>> y.data, x.grad                                   # above hi: no gradient
+        (1.0, 0.0)
+    """
     return _lift(x).clamp(lo, hi)
 
 
 def leaky_relu(x: Operand, slope: float = 0.01) -> Value:
-    """``x`` where ``x > 0``, else ``slope * x``."""
+    """``x`` where ``x > 0``, else ``slope * x``.
+
+    Examples:
+        >>> leaky_relu(-2.0), leaky_relu(-2.0, slope=0.1).data, leaky_relu(3.0).data
+        (Value(data=-0.02, grad=0.0), -0.2, 3.0)
+    """
     return _lift(x).leaky_relu(slope)
 
 
 def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
-    """One node for the sum of many: ``start + v0 + v1 + ...``."""
+    """One node for the sum of many: ``start + v0 + v1 + ...``.
+
+    Examples:
+        >>> from autograd import Value
+        >>> total = sum([Value(1.0), Value(2.0), 3.0])
+        >>> total.data, total.op, len(total.children())      # one node with three inputs
+        (6.0, 'sum', 3)
+    """
     vals = list(values)
     if isinstance(start, Value) or _to_float(start) != 0.0:
         vals.insert(0, start)
@@ -89,18 +113,36 @@ def sum(values: Iterable[Operand], start: Operand = 0.0) -> Value:
 
 
 def dot(a: Sequence[Operand], b: Sequence[Operand]) -> Value:
-    """One node for ``a[0]*b[0] + a[1]*b[1] + ...``."""
+    """One node for ``a[0]*b[0] + a[1]*b[1] + ...``.
+
+    Examples:
+        >>> from autograd import Value
+        >>> ws = [Value(1.0), Value(2.0)]
+        >>> y = dot(ws, [3.0, 4.0]); y.backward()
+        >>> y.data, [w.grad for w in ws]
+        (11.0, [3.0, 4.0])
+    """
     return _reduction(ops.dot, a, b)
 
 
 def dots(rows: Iterable[Sequence[Operand]], x: Sequence[Operand]) -> list[Value]:
-    """``[dot(row, x) for row in rows]``: a layer's neurons, sharing one input tuple."""
+    """``[dot(row, x) for row in rows]``: a layer's neurons, sharing one input tuple.
+
+    Examples:
+        >>> [y.data for y in dots([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [3.0, 4.0])]
+        [3.0, 4.0, 7.0]
+    """
     shared = _values(x)  # checked and read once for every row
     return [_reduction_of(ops.dot, [_values(row), shared]) for row in rows]
 
 
 def logsumexp(values: Iterable[Operand]) -> Value:
-    """One node for ``log(sum(exp(v)))``, stable for any magnitude."""
+    """One node for ``log(sum(exp(v)))``, stable for any magnitude.
+
+    Examples:
+        >>> logsumexp([0.0, 0.0]).data, logsumexp([1000.0, 1000.0]).data   # log 2, 1000 + log 2
+        (0.6931471805599453, 1000.6931471805599)
+    """
     vals = list(values)
     if not vals:
         raise ValueError("logsumexp of an empty sequence")

@@ -15,7 +15,18 @@ HOOKS: weakref.WeakKeyDictionary[Any, list[Callable[[Any], Any]]] = weakref.Weak
 
 
 class RemovableHandle:
-    """What register_hook returns: ``.remove()`` unregisters the hook."""
+    """What register_hook returns: ``.remove()`` unregisters the hook.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(2.0)
+        >>> handle = x.register_hook(lambda g: g * 10)
+        >>> (x * 3).backward(); x.grad
+        30.0
+        >>> handle.remove(); x.zero_grad()
+        >>> (x * 3).backward(); x.grad
+        3.0
+    """
 
     def __init__(self, node: Any, hook: Callable[[Any], Any]) -> None:
         self._node, self._hook = weakref.ref(node), hook
@@ -30,7 +41,17 @@ class RemovableHandle:
 
 
 def run_hooks(node: Any, grad: Any) -> Any:
-    """Pass ``grad`` through the node's hooks in order; a non-None result replaces it."""
+    """Pass ``grad`` through the node's hooks in order; a non-None result replaces it.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(1.0)
+        >>> _ = x.register_hook(lambda g: g + 1)
+        >>> _ = x.register_hook(print)           # returns None: the gradient goes on unchanged
+        >>> run_hooks(x, 5.0)
+        6.0
+        6.0
+    """
     for hook in list(HOOKS.get(node, ())):
         result = hook(grad)
         if result is not None:

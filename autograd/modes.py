@@ -130,19 +130,45 @@ def _async_generator(mode: type[_Mode], func: Callable[..., AsyncGenerator[Any, 
 
 
 class no_grad(_Mode):
-    """Record no graph: ops return leaves. ``with no_grad():`` or ``@no_grad()``."""
+    """Record no graph: ops return leaves. ``with no_grad():`` or ``@no_grad()``.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(2.0)
+        >>> with no_grad():
+        ...     y = x * x
+        >>> y.data, y.is_leaf
+        (4.0, True)
+    """
 
     _value = False
 
 
 class enable_grad(_Mode):
-    """Record the graph again inside a ``no_grad`` block."""
+    """Record the graph again inside a ``no_grad`` block.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(2.0)
+        >>> with no_grad(), enable_grad():
+        ...     y = x * x
+        >>> y.is_leaf
+        False
+    """
 
     _value = True
 
 
 class detect_anomaly(_Mode):
-    """Raise FloatingPointError at the first non-finite value, forward or backward."""
+    """Raise FloatingPointError at the first non-finite value, forward or backward.
+
+    Examples:
+        >>> from autograd import Value
+        >>> with detect_anomaly():                          # doctest: +ELLIPSIS
+        ...     y = Value(-1.0).log()
+        Traceback (most recent call last):
+        FloatingPointError: detect_anomaly: log(-1.0) = nan in forward, at <doctest ...>:2: y = Value(-1.0).log()
+    """
 
     _var = _anomaly
     _value = True
@@ -150,17 +176,41 @@ class detect_anomaly(_Mode):
 
 def recording() -> contextlib.AbstractContextManager[Any]:
     """Record the graph even under an outer ``no_grad`` (as torch.func does); no mode change otherwise,
-    so the node constructors stay on their fast path."""
+    so the node constructors stay on their fast path.
+
+    Examples:
+        >>> from autograd import Value
+        >>> with no_grad(), recording():
+        ...     y = Value(2.0) * 3
+        >>> y.is_leaf
+        False
+    """
     return contextlib.nullcontext() if _grad_enabled.get() else enable_grad()
 
 
 def is_grad_enabled() -> bool:
-    """False inside ``no_grad()`` (in this thread or task)."""
+    """False inside ``no_grad()`` (in this thread or task).
+
+    Examples:
+        >>> with no_grad():
+        ...     print(is_grad_enabled())
+        False
+        >>> is_grad_enabled()
+        True
+    """
     return _grad_enabled.get()
 
 
 def is_anomaly_enabled() -> bool:
-    """True inside ``detect_anomaly()`` (in this thread or task)."""
+    """True inside ``detect_anomaly()`` (in this thread or task).
+
+    Examples:
+        >>> with detect_anomaly():
+        ...     print(is_anomaly_enabled())
+        True
+        >>> is_anomaly_enabled()
+        False
+    """
     return _anomaly.get()
 
 
@@ -180,7 +230,13 @@ def _internal(filename: str) -> bool:
 
 
 def user_line() -> str:
-    """'file:line: code' of the first caller outside this package."""
+    """'file:line: code' of the first caller outside this package.
+
+    Examples:
+        >>> where = user_line()
+        >>> where.endswith(":1: where = user_line()")   # this example's first line
+        True
+    """
     f: FrameType | None = sys._getframe(1)
     while f is not None and _internal(f.f_code.co_filename):
         f = f.f_back
@@ -205,6 +261,15 @@ def observing(observer: Observer) -> Iterator[None]:
 
     ``kind`` is "<", "<=", ">", ">=", "float", "int", "round", "format", or the name
     of a step function of the rules' namespace ("heaviside", "eq", ...).
+
+    Examples:
+        >>> from autograd import Value
+        >>> seen = []
+        >>> with observing(lambda kind, args, result: seen.append((kind, result))):
+        ...     big = Value(3.0) > 2
+        ...     text = f"{Value(0.5):.2f}"
+        >>> seen
+        [('>', True), ('format', '0.50')]
     """
     token = _observer.set(observer)
     try:
@@ -214,7 +279,13 @@ def observing(observer: Observer) -> Iterator[None]:
 
 
 def notify(kind: str, args: tuple[Any, ...], result: Any) -> None:
-    """Tell the observer of this context, if any, that a Value was read as a number."""
+    """Tell the observer of this context, if any, that a Value was read as a number.
+
+    Examples:
+        >>> with observing(lambda kind, args, result: print(kind, args, result)):
+        ...     notify("float", ("x",), 1.5)
+        float ('x',) 1.5
+    """
     observer = _observer.get()
     if observer is not None:
         observer(kind, args, result)

@@ -19,6 +19,14 @@ from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
+__all__ = [
+    "EMIT", "FLOAT", "NAMESPACE_FUNCTIONS", "REGISTRY", "Primitive", "Sym", "defop", "numpy_namespace", "primitive",
+    # the built-in primitives, in the table's order
+    "add", "sub", "mul", "div", "pow", "powc", "maximum", "minimum", "neg", "identity", "abs", "exp", "expm1",
+    "log", "log1p", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "relu", "leaky_relu", "clamp",
+    "sum", "dot", "logsumexp",
+]  # fmt: skip
+
 INF = math.inf
 NAN = math.nan
 
@@ -190,7 +198,15 @@ def _src(x: Any) -> str:
 
 
 class Sym:
-    """A symbolic float: arithmetic on it builds Python source text."""
+    """A symbolic float: arithmetic on it builds Python source text.
+
+    Examples:
+        >>> x = Sym("x")
+        >>> (2 * x + 1).src
+        '(2.0 * x) + 1.0'
+        >>> EMIT.exp(-x)
+        Sym('exp(-x)')
+    """
 
     __slots__ = ("atom", "src")
 
@@ -259,7 +275,14 @@ EMIT = _ns(**{name: _emit_call(name) for name in NAMESPACE_FUNCTIONS})
 
 
 def numpy_namespace() -> SimpleNamespace:
-    """The same namespace over numpy arrays (optional extra; imported lazily)."""
+    """The same namespace over numpy arrays (optional extra; imported lazily).
+
+    Examples:
+        >>> import numpy as np
+        >>> xs = np.array([-1.0, 0.0, 2.0])
+        >>> relu.forward(numpy_namespace(), xs), relu.deriv(numpy_namespace(), xs, None)
+        (array([0., 0., 2.]), (array([0., 0., 1.]),))
+    """
     import numpy as np
 
     def heaviside(x: Any, at0: float) -> Any:
@@ -331,6 +354,17 @@ _INPUTS: dict[Any, Callable[[Any], tuple[Any, ...]]] = {
 """How a node of each layout gives its inputs (see Primitive)."""
 
 
+class _Docstring:
+    """``Primitive.__doc__``: the class's docstring on the class, and each primitive's own (made
+    from its rule by ``Primitive._describe``) on an instance, so ``help(autograd.exp)`` shows exp's."""
+
+    def __init__(self, doc: str | None) -> None:
+        self.doc = doc
+
+    def __get__(self, primitive: Primitive | None, cls: type | None = None) -> str | None:
+        return self.doc if primitive is None else primitive._doc
+
+
 class Primitive:
     """One op: ``forward(m, *inputs, *constants)`` and ``deriv(m, *inputs, *constants, out)``.
 
@@ -360,9 +394,18 @@ class Primitive:
     (``forward_source``, ``local_source``) and shown by ``print(op)``:
     ``forward_float`` computes the output from the inputs' floats, and ``local``
     returns a node's ``(input, local derivative)`` pairs as floats.
+
+    Each primitive's docstring says what its rule says (``help(autograd.exp)``).
+
+    Examples:
+        >>> square = Primitive("square", lambda m, x: x * x, lambda m, x, out: (2 * x,))
+        >>> square.forward_source, square.deriv_src
+        ('lambda x0: x0 * x0', ('2.0 * x0',))
+        >>> square(3.0).data, square(3.0).local_grads()
+        (9.0, (6.0,))
     """
 
-    __slots__ = ("__name__", "_record", "arity", "blocks", "deriv", "deriv_src", "forward", "forward_float",
+    __slots__ = ("__name__", "_doc", "_record", "arity", "blocks", "deriv", "deriv_src", "forward", "forward_float",
                  "forward_source", "groups", "inputs", "local", "local_source", "name", "params", "symbol")  # fmt: skip
     _record: Callable[..., Any]  # what calling the primitive runs (functions.recorder_of), found on first call
 
@@ -413,6 +456,29 @@ class Primitive:
         self.local_source = f"lambda node: {pairs}"
         self.local: Callable[[Any], Sequence[tuple[Any, float]]] = _visible(
             self.local_source, f"<autograd.ops.{name}.local>")
+        self._doc = self._describe()
+
+    __doc__ = _Docstring(__doc__)
+
+    def _describe(self) -> str:
+        """This primitive's docstring: its forward and local derivatives, as the rule gives them."""
+        shown = self.symbol.format(*self.params) if self.params else self.symbol
+        head = f"Primitive ``{self.name}``" + (f" (``{shown}`` in diagrams)" if shown != self.name else "")
+        out = f"``out = {self.forward_source.split(': ', 1)[1]}``"
+        if self.params:
+            out += f", with the constant{'s' * (len(self.params) > 1)} {' and '.join(self.params)} kept on the node"
+        names = [f"x{i}" for i in range(self.groups)]
+        locs = ", ".join(f"d out / d {x} = ``{d}``" for x, d in zip(names, self.deriv_src))
+        if self.arity == "n" and self.groups == 1:
+            out += ": one node over a sequence xs0"
+            locs = f"for each element x0 of xs0, {locs}"
+        elif self.arity == "n":
+            out += ": one node over two sequences xs0 and xs1 of one length"
+            locs = f"for each pair of elements x0 of xs0 and x1 of xs1, {locs}"
+        lines = [f"{head}: {out}.", "", f"Local derivative{'s' * (len(self.deriv_src) > 1)}: {locs}."]
+        if self.blocks:
+            lines += ["", "Step-like: where a local derivative is 0, no gradient passes back (not even inf or nan)."]
+        return "\n".join([*lines, "", f"``print(ops.{self.name})`` shows the rule and the code made from it."])
 
     def _local_expr(self) -> str:
         """The rule as one expression over a node: its (input, local derivative) pairs."""
@@ -536,10 +602,11 @@ REGISTRY: dict[str, Primitive] = {}
 def defop(name: str, forward: Rule, deriv: Rule, **kw: Any) -> Primitive:
     """Register a primitive and return it; calling it builds a node.
 
-    >>> softsign = defop("softsign", lambda m, x: m.div(x, 1 + m.abs(x)),
-    ...                  lambda m, x, out: (m.div(1, (1 + m.abs(x)) * (1 + m.abs(x))),))
-    >>> softsign(3.0).data
-    0.75
+    Examples:
+        >>> softsign = defop("softsign", lambda m, x: m.div(x, 1 + m.abs(x)),
+        ...                  lambda m, x, out: (m.div(1, (1 + m.abs(x)) * (1 + m.abs(x))),))
+        >>> softsign(3.0).data
+        0.75
     """
     if name in REGISTRY and REGISTRY[name].forward is not forward:
         raise ValueError(f"a primitive named {name!r} exists already; pick another name")
@@ -549,7 +616,15 @@ def defop(name: str, forward: Rule, deriv: Rule, **kw: Any) -> Primitive:
 
 
 def primitive(deriv: Rule, **kw: Any) -> Callable[[Rule], Primitive]:
-    """Decorator form of :func:`defop`: ``@primitive(deriv=...)`` over the forward."""
+    """Decorator form of :func:`defop`: ``@primitive(deriv=...)`` over the forward.
+
+    Examples:
+        >>> @primitive(deriv=lambda m, x, out: (3 * x * x,))
+        ... def cube(m, x):
+        ...     return x * x * x
+        >>> cube(2.0).data, cube(2.0).local_grads()
+        (8.0, (12.0,))
+    """
 
     def wrap(forward: Rule) -> Primitive:
         return defop(kw.pop("name", forward.__name__), forward, deriv, **kw)
@@ -614,3 +689,64 @@ dot = defop("dot", lambda m, ws, xs: m.dot(ws, xs), lambda m, w, x, out: (x, w),
 logsumexp = defop("logsumexp", lambda m, xs: m.logsumexp(xs),
                   lambda m, x, out: (m.exp(x - out),), arity="n", symbol="logsumexp")
 # fmt: on
+
+
+# --------------------------------------------------------------------------
+# Each built-in's example, added to its docstring (help(autograd.exp)): its inputs (a
+# reduction's are lists) and constants, then what it gives: the output, and each input's
+# gradient after backward(). doctest finds no docstring on an instance: __test__ hands them over.
+# --------------------------------------------------------------------------
+
+_EXAMPLES: dict[str, tuple[tuple[Any, ...], str]] = {
+    "add": ((2.0, 3.0), "(5.0, 1.0, 1.0)"),
+    "sub": ((2.0, 3.0), "(-1.0, 1.0, -1.0)"),
+    "mul": ((2.0, 3.0), "(6.0, 3.0, 2.0)"),
+    "div": ((3.0, 2.0), "(1.5, 0.5, -0.75)"),
+    "pow": ((2.0, 3.0), "(8.0, 12.0, 5.545177444479562)"),  # d/dy x**y = x**y * log(x) = 8 log 2
+    "powc": ((3.0, 2.0), "(9.0, 6.0)"),
+    "maximum": ((2.0, 3.0), "(3.0, 0.0, 1.0)"),
+    "minimum": ((2.0, 3.0), "(2.0, 1.0, 0.0)"),
+    "neg": ((2.0,), "(-2.0, -1.0)"),
+    "identity": ((2.0,), "(2.0, 1.0)"),
+    "abs": ((-2.0,), "(2.0, -1.0)"),
+    "exp": ((0.0,), "(1.0, 1.0)"),
+    "expm1": ((0.0,), "(0.0, 1.0)"),
+    "log": ((2.0,), "(0.6931471805599453, 0.5)"),
+    "log1p": ((1.0,), "(0.6931471805599453, 0.5)"),
+    "sqrt": ((4.0,), "(2.0, 0.25)"),
+    "sin": ((0.0,), "(0.0, 1.0)"),
+    "cos": ((0.0,), "(1.0, 0.0)"),
+    "tanh": ((0.0,), "(0.0, 1.0)"),
+    "sigmoid": ((0.0,), "(0.5, 0.25)"),
+    "softplus": ((0.0,), "(0.6931471805599453, 0.5)"),
+    "relu": ((2.0,), "(2.0, 1.0)"),
+    "leaky_relu": ((-2.0, 0.1), "(-0.2, 0.1)"),
+    "clamp": ((2.0, 0.0, 1.0), "(1.0, 0.0)"),  # above hi: the gradient is 0
+    "sum": (([1.0, 2.0, 3.0],), "(6.0, [1.0, 1.0, 1.0])"),
+    "dot": (([1.0, 2.0], [3.0, 4.0]), "(11.0, [3.0, 4.0], [1.0, 2.0])"),
+    "logsumexp": (([0.0, 0.0],), "(0.6931471805599453, [0.5, 0.5])"),
+}
+
+
+def _example(op: Primitive, args: tuple[Any, ...], gives: str) -> str:
+    """The docstring's Examples section: the op at ``args``, and what it ``gives``."""
+    inputs, consts = args[: op.groups], args[op.groups :]
+    if op.arity == "n":
+        names = ["xs"] if op.groups == 1 else ["ws", "xs"]
+        made = ["[" + ", ".join(f"Value({v!r})" for v in seq) + "]" for seq in inputs]
+        grads = [f"[{n[0]}.grad for {n[0]} in {n}]" for n in names]
+    else:
+        names = ["x", "y"][: op.groups]
+        made = [f"Value({v!r})" for v in inputs]
+        grads = [f"{n}.grad" for n in names]
+    lines = ["from autograd import Value, ops", f"{', '.join(names)} = {', '.join(made)}",
+             f"out = ops.{op.name}({', '.join([*names, *map(repr, consts)])})", "out.backward()",
+             f"out.data, {', '.join(grads)}"]  # fmt: skip
+    return "\n".join(["Examples:", *(f"    >>> {line}" for line in lines), f"    {gives}"])
+
+
+for _name, (_args, _gives) in _EXAMPLES.items():
+    REGISTRY[_name]._doc += "\n\n" + _example(REGISTRY[_name], _args, _gives)
+
+__test__ = {name: REGISTRY[name].__doc__ for name in _EXAMPLES}
+"""The built-ins' docstrings, for doctest (``--doctest-modules``): it looks for none on instances."""

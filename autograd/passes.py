@@ -141,6 +141,15 @@ def _seed(x: Any, as_values: bool) -> Any:
 
 
 def backward_on_records(root: Value, grad: Any, create_graph: bool) -> None:
+    """``root.backward(grad, create_graph)`` on records: how it runs with create_graph, anomaly mode or hooks.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(3.0); y = x * x
+        >>> backward_on_records(y, 1.0, create_graph=True)
+        >>> x.grad                   # a Value: it can be differentiated again
+        Value(data=6.0, grad=0.0)
+    """
     p = _Pass(as_values=create_graph and is_grad_enabled())
     with p:
         p.run([root], [_seed(grad, p.as_values)])
@@ -157,6 +166,15 @@ def gradients(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     ``grad_outputs`` seeds each output (default 1). With ``create_graph`` the
     gradients are Values that can be differentiated again. An input that the
     outputs do not depend on gets 0.0.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x, y = Value(3.0), Value(2.0)
+        >>> gradients(x * y, [x, y]), x.grad                  # no .grad is written
+        ([2.0, 3.0], 0.0)
+        >>> (dx,) = gradients(x**3, [x], create_graph=True)  # 3x**2, as a Value
+        >>> dx.data, gradients(dx, [x])                       # and its derivative, 6x
+        (27.0, [18.0])
     """
     outs = [outputs] if isinstance(outputs, Value) else list(outputs)
     ins = [inputs] if isinstance(inputs, Value) else list(inputs)

@@ -58,9 +58,12 @@ def _require(module: str, install: str) -> None:
 # ---------------------------------------------------------------------------
 
 
+PUBLIC_MODULES = ["autograd", *(f"autograd.{m.name}" for m in pkgutil.iter_modules(autograd.__path__)
+                                 if not m.name.startswith("_"))]  # fmt: skip
+
+
 def public_modules() -> list[ModuleType]:
-    names = [m.name for m in pkgutil.iter_modules(autograd.__path__) if not m.name.startswith("_")]
-    return [autograd, *(importlib.import_module(f"autograd.{name}") for name in names)]
+    return [importlib.import_module(name) for name in PUBLIC_MODULES]
 
 
 def public_names(module: ModuleType) -> list[str]:
@@ -80,16 +83,35 @@ def _doc(obj: Any) -> str:
     return "" if own is None or own == type(obj).__doc__ else str(own)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15, phase 2: docstring examples are not written yet; "
-                                       "remove this mark when the list is empty")  # fmt: skip
-def test_every_public_callable_has_a_docstring_example() -> None:
+# Issue 15, phase 2: other helpers are writing these packages' examples now. Remove each one
+# from here when its branch lands (its names and their re-exports in autograd.__all__ are checked then).
+PENDING = ("autograd.compiler", "autograd.tape", "autograd.viz", "autograd.playback")
+
+
+def _pending(obj: Any) -> bool:
+    home = getattr(obj, "__module__", None) or ""
+    return any(home == p or home.startswith(p + ".") for p in PENDING)
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_every_public_callable_has_a_docstring_example(name: str) -> None:
     """Every public function and class (and primitive) shows a short >>> example.
 
     `make test` runs the examples (--doctest-modules); this test makes sure there is one.
     """
-    missing = [f"{m.__name__}.{n}" for m in public_modules() for n in public_names(m)
-               if callable(getattr(m, n)) and ">>>" not in _doc(getattr(m, n))]  # fmt: skip
+    if name in PENDING:
+        pytest.skip(f"{name}: its docstring examples are being written on another branch (issue 15, phase 2); "
+                    f"pending: {', '.join(PENDING)}")  # fmt: skip
+    module = importlib.import_module(name)
+    missing = [f"{name}.{n}" for n in public_names(module) if callable(obj := getattr(module, n))
+               and ">>>" not in _doc(obj) and not _pending(obj)]  # fmt: skip
     assert not missing, f"{len(missing)} public names have no >>> example in their docstring: {missing}"
+
+
+def test_every_built_in_primitive_is_public() -> None:
+    """ops.__all__ lists the table's primitives, so the test above asks each one for its example."""
+    table = [name for name, obj in vars(ops).items() if isinstance(obj, ops.Primitive)]
+    assert table and not set(table) - set(ops.__all__), f"not in ops.__all__: {sorted(set(table) - set(ops.__all__))}"
 
 
 # ---------------------------------------------------------------------------

@@ -416,3 +416,24 @@ def test_steps_to_onnx_names_an_op_it_cannot_export(ort: ModuleType) -> None:
     steps = [_onnx.Step("gelu", ("input",), "output", origin="layers.3")]
     with pytest.raises(ValueError, match=r"the op 'gelu' \(in layers\.3\) has no ONNX export"):
         _onnx.steps_to_onnx(steps, [("input", 2)], [("output", 2)], dtype="float64", name="g")
+
+
+def test_docstring_examples_run_with_their_skipped_lines(torch: ModuleType, ort: ModuleType, tmp_path: Path,
+                                                         monkeypatch: Any) -> None:  # fmt: skip
+    """The interop docstrings mark their torch and onnx lines +SKIP, so `--doctest-modules` runs
+    without the extras; with the oracles installed, every line runs here, outputs checked."""
+    import doctest
+
+    from autograd.interop import _torch
+
+    monkeypatch.chdir(tmp_path)  # to_onnx's example writes mlp.onnx
+    runner = doctest.DocTestRunner()
+    with_skips = set()
+    for module in (_torch, _onnx):
+        for test in doctest.DocTestFinder().find(module):
+            for example in test.examples:
+                if example.options.pop(doctest.SKIP, False):
+                    with_skips.add(test.name.rpartition(".")[2])
+            runner.run(test)
+    assert with_skips == set(interop.__all__), f"only {sorted(with_skips)} have lines marked +SKIP"
+    assert runner.failures == 0, f"{runner.failures} interop docstring example(s) failed (printed above)"

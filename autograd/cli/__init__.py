@@ -33,6 +33,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``autograd`` command's argument parser: ``demo`` and ``graph``, each with its guide's link.
+
+    Examples:
+        >>> args = build_parser().parse_args(["graph", "x**2", "--at", "x=3"])
+        >>> args.command, args.formula, args.at
+        ('graph', 'x**2', ['x=3'])
+    """
     p = _Parser(prog="autograd", description="scalar-autograd: see backprop, train tiny networks.")
     from .. import __version__
 
@@ -104,6 +111,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     traceback; set AUTOGRAD_DEBUG=1 to see one for an unexpected error. Ctrl-C
     returns 130 and SIGTERM 143, after the command has cleaned up (a weights file
     being saved keeps its old content and leaves no temporary file).
+
+    Examples:
+        >>> main(["graph", "(x + y)**2", "--at", "x=3", "y=2"])
+        z = (x + y)**2 = 25   at x=3, y=2
+        dz/dx = 10
+        dz/dy = 10
+        (add -o graph.svg, .png or .dot to draw the diagram, or -o graph.html to step through backprop)
+        0
+        >>> main(["graph", "x +", "--at", "x=1"])    # "autograd: error: bad formula: ..." on stderr
+        2
     """
     args = build_parser().parse_args(argv)
     try:

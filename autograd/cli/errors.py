@@ -6,7 +6,16 @@ from .._validate import printable
 
 
 class CLIError(Exception):
-    """A user error: printed as one line on stderr, exit status 2."""
+    """A user error: printed as one line on stderr, exit status 2.
+
+    Examples:
+        >>> from autograd.cli import Formula
+        >>> try:
+        ...     Formula("x + q", ["x"])
+        ... except CLIError as e:
+        ...     print(e)
+        unknown name 'q' (at column 5): give its value with --at, e.g. --at q=1 (--at gives x)
+    """
 
 
 def one_line(text: str) -> str:

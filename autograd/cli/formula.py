@@ -86,6 +86,16 @@ class Formula:
 
     Nothing is ever passed to eval; ``build`` walks the tree (iteratively) and
     makes Values. Number literals become floats.
+
+    Examples:
+        >>> from autograd import Value
+        >>> x, y = Value(2.0), Value(0.0)
+        >>> z = Formula("x * sin(y)", ["x", "y"]).build({"x": x, "y": y})
+        >>> z.backward(); x.grad, y.grad                  # sin(0) = 0, and x * cos(0) = 2
+        (0.0, 2.0)
+        >>> Formula("__import__('os')", ["x"])            # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        autograd.cli.errors.CLIError: unknown function '__import__' (at column 1); available: abs, ...
     """
 
     def __init__(self, text: str, names: Sequence[str]) -> None:

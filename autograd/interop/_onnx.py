@@ -162,9 +162,19 @@ def to_onnx(model: nn.MLP, path: str | os.PathLike[str], *, dtype: str = "float6
     """Write ``model`` to ``path`` as an ONNX model, and return it.
 
     The graph maps "input", shape [batch, nin], to "output", shape [batch, nout]:
-    one Gemm per layer, then the layer's activation. ``dtype`` is "float64" (the
-    engine's numbers, exactly) or "float32" (weights rounded to float32). The file
-    is written atomically: a crash leaves the old file or the new one, never half.
+    per layer a MatMul and an Add (not Gemm: docs/interop.md says why), then the
+    layer's activation. ``dtype`` is "float64" (the engine's numbers, exactly) or
+    "float32" (weights rounded to float32). The file is written atomically: a crash
+    leaves the old file or the new one, never half.
+
+    Examples:
+        >>> from autograd import nn
+        >>> model = nn.MLP(2, [3, 1], seed=0)
+        >>> proto = to_onnx(model, "mlp.onnx")                                    # doctest: +SKIP
+        >>> [node.op_type for node in proto.graph.node]                           # doctest: +SKIP
+        ['MatMul', 'Add', 'Relu', 'MatMul', 'Add']
+
+    (The lines marked SKIP need onnx: ``make test`` runs them when the oracles are installed.)
     """
     steps, nin, nout = _mlp_steps(model)
     onnx_model = steps_to_onnx(steps, [("input", nin)], [("output", nout)], dtype=dtype, name="mlp", doc=repr(model))

@@ -24,6 +24,24 @@ def to_torch(model: nn.MLP) -> torch.nn.Sequential:
     its ``bias``, copied exactly. Frozen Parameters (``requires_grad=False``) give
     frozen tensors; a tensor is frozen as a whole, so a layer whose weights are
     partly frozen is refused. torch's random state is left untouched.
+
+    Examples:
+        >>> from autograd import nn
+        >>> model = nn.MLP(2, [3, 1], seed=0)
+        >>> model
+        MLP(2, [3, 1], activation='relu')
+        >>> net = to_torch(model)                                                 # doctest: +SKIP
+        >>> net                                                                   # doctest: +SKIP
+        Sequential(
+          (0): Linear(in_features=2, out_features=3, bias=True)
+          (1): ReLU()
+          (2): Linear(in_features=3, out_features=1, bias=True)
+        )
+        >>> import torch                                                          # doctest: +SKIP
+        >>> net(torch.tensor([[1.0, 2.0]], dtype=torch.float64)).item() == model([1.0, 2.0]).data  # doctest: +SKIP
+        True
+
+    (The lines marked SKIP need torch: ``make test`` runs them when the oracles are installed.)
     """
     th = require("torch", "torch", "autograd.interop.to_torch")
     modules: list[Any] = []
@@ -63,6 +81,17 @@ def from_torch(module: torch.nn.Module) -> nn.MLP:
     ``nn.MLP``; the last layer may use another (``output_activation``). A Linear
     without bias gets biases of 0.0. Weights of any float dtype or device are read
     as Python floats, which is exact.
+
+    Examples:
+        >>> from autograd import nn
+        >>> model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+        >>> back = from_torch(to_torch(model))                                    # doctest: +SKIP
+        >>> back                                                                  # doctest: +SKIP
+        MLP(2, [3, 1], activation='tanh')
+        >>> [p.data for p in back.parameters()] == [p.data for p in model.parameters()]  # doctest: +SKIP
+        True
+
+    (The lines marked SKIP need torch: ``make test`` runs them when the oracles are installed.)
     """
     th = require("torch", "torch", "autograd.interop.from_torch")
     supported = "torch.nn.Linear, ReLU, Tanh, Sigmoid and Identity"
