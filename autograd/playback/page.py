@@ -56,12 +56,23 @@ def player(
       Graphviz layout); default: more for smaller graphs (docs/player.md).
 
     The result has ``.save(path)``, ``.html()``, ``.schedule`` and displays in Jupyter.
+
+    >>> from autograd import Value, player
+    >>> x, y = Value(3.0, "x"), Value(2.0, "y")
+    >>> page = player((x + y) ** 2)
+    >>> len(page.schedule["backward"]), page.html().startswith("<!DOCTYPE html>")
+    (3, True)
     """
     return Player(root, quiz=quiz, title=title, max_views=max_views, **options)
 
 
 class Player:
-    """A backprop player for one graph. Nothing is laid out until the page is first needed."""
+    """A backprop player for one graph. Nothing is laid out until the page is first needed.
+
+    >>> from autograd import Value
+    >>> Player(Value(2.0) * 3.0, quiz=True).schedule["forward"]
+    [1, 2, 0]
+    """
 
     def __init__(
         self, root: Value, *, quiz: bool | str = False, title: str | None = None, max_views: int | None = None,
