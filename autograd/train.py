@@ -155,14 +155,14 @@ def fit(
     with ``seed``, so the same seeds give the same weights and history.
     A tqdm bar shows the loss and accuracy (``progress=False`` hides it).
     ``compiled=True`` trains on the compiled tape, batched with numpy
-    (``autograd.compiler.CompiledStep``; docs/compile.md).
+    (``autograd.compiled_step.CompiledStep``; docs/compile.md).
     """
     from tqdm import tqdm
 
     if compiled:
         if step is not loss_and_grad:
             raise ValueError("pass either step= or compiled=True, not both")
-        from .compiler import CompiledStep
+        from .compiled_step import CompiledStep
 
         step = CompiledStep()
 

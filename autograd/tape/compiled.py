@@ -1,0 +1,262 @@
+"""``autograd.compile``: trace once, then call the generated code.
+
+A ``Compiled`` keeps its traces per argument shape (the most recently used
+first). A call flattens its arguments, tries each trace's code (a failed guard
+moves on to the next), and traces ``f`` again when none fits.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .. import _tree
+from ..engine import Value, _to_float
+from .batched import BatchedWriter
+from .runtime import SCALAR_GLOBALS, GuardFailed, numpy_globals
+from .source import run_source
+from .trace import Trace
+from .writer import ScalarWriter
+
+Argnums = int | Sequence[int] | None
+
+
+def _is_ndarray(x: Any) -> bool:
+    t = type(x)
+    return t.__name__ == "ndarray" and t.__module__ == "numpy"
+
+
+def _branches(x: Any) -> Sequence[Any] | None:
+    """Lists and tuples are branches; so is a 2-D (or higher) array, as a sequence of rows."""
+    if isinstance(x, (list, tuple)):
+        return x
+    if _is_ndarray(x) and x.ndim > 1:
+        return list(x)
+    return None
+
+
+def flatten_args(args: Sequence[Any]) -> tuple[list[Any], _tree.Shape, int | None]:
+    """The scalars of ``args`` (floats, or 1-D float arrays for batched inputs), their
+    shapes, and the batch size (None when nothing is batched)."""
+    flat: list[Any] = []
+    shape = tuple(_tree.flatten(a, flat, _branches) for a in args)
+    batch: int | None = None
+    for i, x in enumerate(flat):
+        if type(x) is float:
+            continue
+        if isinstance(x, Value):
+            flat[i] = x.data
+        elif _is_ndarray(x) and x.ndim == 1:
+            if x.dtype.kind not in "fiu":
+                raise TypeError(f"a batched input must hold real numbers, got an array of {x.dtype}")
+            if batch is not None and len(x) != batch:
+                raise ValueError(f"batched inputs must share one length, got {batch} and {len(x)}")
+            batch = len(x)
+            flat[i] = x.astype(float, copy=False)
+        else:
+            try:
+                flat[i] = _to_float(x.item() if _is_ndarray(x) else x)
+            except TypeError:
+                raise TypeError(
+                    "a compiled function takes floats, numpy arrays of shape (B,) (a batch) and "
+                    f"nested lists or tuples of them, not {type(x).__name__}"
+                ) from None
+    if batch == 0:
+        raise ValueError("batched inputs are empty (length 0)")
+    return flat, shape, batch
+
+
+def _example(x: Any) -> Any:
+    """``x`` with each batched array replaced by its first example."""
+    if isinstance(x, (list, tuple)):
+        items = [_example(e) for e in x]
+        return tuple(items) if isinstance(x, tuple) else items
+    if _is_ndarray(x) and x.ndim >= 1:
+        return float(x[0]) if x.ndim == 1 else [_example(row) for row in x]
+    return x
+
+
+class Tape:
+    """A trace and the code written from it (scalar now, batched per mask on demand)."""
+
+    def __init__(self, tr: Trace, chosen: list[bool], single: bool) -> None:
+        self.trace = tr
+        self.chosen = chosen
+        self.single = single
+        self.wrt = [c for c, s in zip(chosen, tr.shape) for _ in range(_tree.count(s))]
+        writer = ScalarWriter(tr, chosen, single)
+        self.source = writer.write()
+        self.guards = writer.guards
+        self.scalar = run_source(self.source, tr.fname, SCALAR_GLOBALS, tr.fname)
+        self._batched: dict[tuple[bool, ...], tuple[str, Callable[..., Any]]] = {}
+
+    def batched(self, mask: tuple[bool, ...]) -> tuple[str, Callable[..., Any]]:
+        hit = self._batched.get(mask)
+        if hit is None:
+            src = BatchedWriter(self.trace, self.chosen, self.single, mask).write()
+            hit = self._batched[mask] = (src, run_source(src, self.trace.fname, numpy_globals(), "batched"))
+        return hit
+
+
+class Compiled:
+    """A function of Values compiled to straight-line Python; see :func:`compile`."""
+
+    max_traces = 8
+    """Traces kept per argument shape (the most recently used ones)."""
+
+    def __init__(self, f: Callable[..., Any], argnums: Argnums = None, has_aux: bool = False) -> None:
+        if not callable(f):
+            raise TypeError(f"compile() takes a function, got a {type(f).__name__}")
+        self.f = f
+        self.argnums = argnums
+        self.has_aux = has_aux
+        self._tapes: dict[_tree.Shape, list[Tape]] = {}
+        self._last: Tape | None = None
+        self._last_batched: str | None = None
+        self.n_traces = 0
+        self._retraces = 0
+        self._lock = threading.Lock()
+        functools.update_wrapper(self, f)
+
+    # ---- tracing ---------------------------------------------------------
+    def trace(self, *example_args: Any) -> Compiled:
+        """Trace ``f`` now on these arguments (floats, Values, lists; arrays use example 0)."""
+        _, shape, _ = flatten_args(example_args)
+        self._add(example_args, shape)
+        return self
+
+    def _chosen(self, n: int) -> tuple[list[bool], bool]:
+        """Per argument, whether its gradients are returned; and whether argnums is one int."""
+        if self.argnums is None:
+            return [True] * n, False
+        nums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
+        for i in nums:
+            if not -n <= i < n:
+                raise IndexError(f"argnums {i} is out of range for a call with {n} argument(s)")
+        picked = {i % n for i in nums}
+        return [i in picked for i in range(n)], isinstance(self.argnums, int)
+
+    def _add(self, args: Sequence[Any], shape: _tree.Shape, guard_failed: bool = False) -> Tape:
+        tr = Trace(self.f, [_example(a) for a in args], shape, self.has_aux)
+        tape = Tape(tr, *self._chosen(len(shape)))
+        with self._lock:
+            self.n_traces += 1
+            self._retraces += guard_failed
+            tapes = self._tapes.setdefault(shape, [])
+            tapes.insert(0, tape)
+            del tapes[self.max_traces :]
+            self._last = tape
+            n = self._retraces
+        if guard_failed and n == 4:
+            warnings.warn(
+                f"compile: {tr.fname} has been traced {n + 1} times: its control flow depends on values "
+                "(guards keep failing), so each new path is traced again. Branch-free ops "
+                "(maximum, relu, clamp, ...) keep one trace.",
+                RuntimeWarning, stacklevel=4,
+            )  # fmt: skip
+        return tape
+
+    # ---- calling ---------------------------------------------------------
+    def __call__(self, *args: Any) -> tuple[Any, Any]:
+        flat, shape, batch = flatten_args(args)
+        tapes = self._tapes.get(shape, ())
+        if batch is None:
+            for tape in list(tapes):
+                try:
+                    return tape.scalar(*flat)  # type: ignore[no-any-return]
+                except GuardFailed:
+                    continue
+            tape = self._add(args, shape, bool(tapes))
+            try:
+                return tape.scalar(*flat)  # type: ignore[no-any-return]
+            except GuardFailed as e:
+                raise RuntimeError(
+                    f"compile: {tape.trace.fname} took another path when replayed on the inputs it was "
+                    f"just traced with (the guard {self._guard_text(tape, e)}); is it deterministic?"
+                ) from None
+        mask = tuple(type(a) is not float for a in flat)
+        for tape in list(tapes):
+            try:
+                return self._run_batched(tape, flat, mask, batch)
+            except GuardFailed:
+                continue
+        tape = self._add(args, shape, bool(tapes))
+        try:
+            return self._run_batched(tape, flat, mask, batch)
+        except GuardFailed as e:
+            raise ValueError(
+                f"compile: the examples of this batch take different paths through {tape.trace.fname}'s "
+                f"value-dependent control flow (the guard {self._guard_text(tape, e)}, holds for some "
+                "examples and not others). A batch must follow one path: call it per example, or use "
+                "branch-free ops (maximum, relu, ...) instead of if/else on values."
+            ) from None
+
+    @staticmethod
+    def _guard_text(tape: Tape, e: GuardFailed) -> str:
+        i = e.args[0] if e.args else 0
+        return tape.guards[i][1] if 0 <= i < len(tape.guards) else f"#{i}"
+
+    def _run_batched(self, tape: Tape, flat: list[Any], mask: tuple[bool, ...], batch: int) -> tuple[Any, Any]:
+        import numpy as np
+
+        src, fn = tape.batched(mask)
+        self._last_batched = src
+        with np.errstate(all="ignore"):
+            value, aux, grads = fn(batch, *flat)
+        value = np.array(np.broadcast_to(value, (batch,)), dtype=float)
+        tr = tape.trace
+        if tr.has_aux:
+            shaped = [np.array(np.broadcast_to(a, (batch,)), dtype=float) for a in aux]
+            value = (value, _tree.unflatten(tr.aux_shape, iter(shaped)))
+        out: list[Any] = []
+        for g, b in zip(grads, (b for b, w in zip(mask, tape.wrt) if w)):
+            out.append(np.array(np.broadcast_to(g, (batch,)), dtype=float) if b else float(g))
+        it = iter(out)
+        parts = [_tree.unflatten(s, it) for s, c in zip(tr.shape, tape.chosen) if c]
+        return value, (parts[0] if tape.single else tuple(parts))
+
+    # ---- reading ---------------------------------------------------------
+    @property
+    def source(self) -> str:
+        """The generated Python source of the latest trace (scalar inputs)."""
+        if self._last is None:
+            raise RuntimeError("not traced yet: call the compiled function once, or use .trace(*example_args)")
+        return self._last.source
+
+    @property
+    def batched_source(self) -> str:
+        """The source that ran the latest batched call (arrays in ``N``)."""
+        if self._last_batched is None:
+            raise RuntimeError("no batched call yet: call it with numpy arrays of shape (B,)")
+        return self._last_batched
+
+    @property
+    def guards(self) -> list[str]:
+        """The guards of the latest trace, as the conditions the generated code checks."""
+        if self._last is None:
+            return []
+        return [statement for statement, _ in self._last.guards]
+
+    def __repr__(self) -> str:
+        state = f"{self.n_traces} trace(s)" if self.n_traces else "not traced yet"
+        return f"<compiled {getattr(self.f, '__name__', 'function')}: {state}>"
+
+
+def compile(  # noqa: A001
+    f: Callable[..., Any] | None = None, *, argnums: Argnums = None, has_aux: bool = False
+) -> Any:
+    """Compile ``f`` into straight-line Python for its value and gradient.
+
+    ``compile(f)(*args)`` returns ``(value, grads)``; ``grads`` mirrors the
+    positional arguments (floats or nested lists/tuples of floats), or only
+    those at ``argnums``. ``.source`` shows the generated code. Arrays of shape
+    (B,) in place of floats replay a batch. With ``has_aux=True``, ``f``
+    returns ``(output, aux)`` and the value is ``(output, aux's numbers)``.
+    Also a decorator: ``@autograd.compile`` or ``@autograd.compile(argnums=0)``.
+    """
+    if f is None:
+        return lambda g: Compiled(g, argnums, has_aux)
+    return Compiled(f, argnums, has_aux)

@@ -1,0 +1,176 @@
+"""Writing the straight-line source of a trace: forward lines, guards, the chain rule.
+
+Every expression comes from the op's rule in ops.py evaluated on the code
+emitter ``ops.EMIT`` (symbols in, source text out, constants folded). The
+scalar program (``ScalarWriter``) is the engine's backward pass unrolled: the
+nodes in the order ``backward()`` visits them, each edge's contribution added
+in the same order, so it computes the engine's floats bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import _tree, ops
+from ..engine import Value, _to_float
+from ..ops import EMIT, Sym, lit
+from .source import signature, struct_src, tuple_src, wrap_stmt
+from .trace import Event, Trace
+
+_CMP = ("<", "<=", ">", ">=")
+
+
+class Writer:
+    """What the scalar and the batched programs share: names, forward lines, guards, results."""
+
+    def __init__(self, tr: Trace, chosen: Sequence[bool], single: bool) -> None:
+        self.tr = tr
+        self.chosen = chosen  # per argument: are its gradients returned
+        self.single = single  # argnums was one int: return that argument's gradients alone
+        self.wrt = [c for c, s in zip(chosen, tr.shape) for _ in range(_tree.count(s))]
+        self.names = tr.namer.copy()
+        needs: dict[Value, bool] = {x: w for x, w in zip(tr.inputs, self.wrt)}
+        for v in tr.order:
+            needs[v] = any(needs.get(c, False) for c in v._prim.inputs(v))  # type: ignore[union-attr]
+        self.needs = needs  # depends on an input whose gradient is returned
+        self.g: dict[Value, str] = {}  # the gradient variable of each node reached so far
+        self.lines: list[str] = []
+        self.guards: list[tuple[str, str]] = []  # (statement, what it checks)
+
+    def vec(self, v: Value) -> bool:
+        """Whether ``v`` is an array in this program (never, in the scalar one)."""
+        return False
+
+    # ---- references ------------------------------------------------------
+    def ref(self, v: Value) -> Sym:
+        name = self.tr.names.get(v)
+        if name is None:  # an unlabelled constant: inline its value
+            return lit(v.data)
+        return Sym(name, vec=self.vec(v))
+
+    def emit(self, line: str) -> None:
+        self.lines += wrap_stmt(line)
+
+    # ---- forward ---------------------------------------------------------
+    def forward_expr(self, v: Value) -> Sym:
+        prim = v._prim
+        assert prim is not None
+        if prim.arity == "n":
+            groups = [[self.ref(c) for c in g] for g in prim.input_groups(v)]
+            return ops.symbolic(prim.forward(EMIT, *groups))  # type: ignore[no-any-return]
+        kids = [self.ref(c) for c in prim.inputs(v)]
+        return ops.symbolic(prim.forward(EMIT, *kids, *prim.constants(v)))  # type: ignore[no-any-return]
+
+    def guard_line(self, i: int, event: Event) -> None:
+        kind, args, result = event
+        refs = [self.ref(a) if isinstance(a, Value) else _number(a) for a in args]
+        vec = any(isinstance(r, Sym) and r.vec for r in refs)
+        pre = "N." if vec else ""
+        if kind in _CMP:
+            cond, holds = f"{refs[0].src} {kind} {refs[1].src}", bool(result)
+        elif kind == "float":
+            cond, holds = f"{pre}same({refs[0].src}, {lit(result).src})", True
+        elif kind == "format":
+            cond, holds = f"{pre}same_format({refs[0].src}, {args[1]!r}, {result!r})", True
+        else:  # a step function of the rules' namespace (f differentiates with create_graph)
+            ex = ops.symbolic(getattr(EMIT, kind)(*refs))
+            if isinstance(result, bool):
+                cond, holds = ex.src, result
+            else:
+                cond, holds = f"{pre}same({ex.src}, {lit(result).src})", True
+        boolean = kind in _CMP or (kind not in ("float", "format") and isinstance(result, bool))
+        if vec and boolean:  # a comparison per example: the trace's answer must hold for all
+            test = f"not N.all_true({cond})" if holds else f"N.any_true({cond})"
+        else:
+            test = f"not {cond}" if holds else cond
+        self.guards.append((f"if {test}: raise GuardFailed({i})", f"`{cond}`, {holds} when traced"))
+        self.emit(self.guards[-1][0])
+
+    def guard_positions(self, position: dict[Value, int]) -> dict[int, list[int]]:
+        """For each step of the forward program, the guards whose arguments are ready after it (-1: first)."""
+        at: dict[int, list[int]] = {}
+        for i, (_, args, _) in enumerate(self.tr.events):
+            k = max((position.get(a, -1) for a in args if isinstance(a, Value)), default=-1)
+            at.setdefault(k, []).append(i)
+        return at
+
+    def const_lines(self) -> None:
+        for c in self.tr.consts:
+            self.emit(f"{self.tr.names[c]} = {lit(c.data).src}  # not an argument: frozen")
+
+    # ---- the end ---------------------------------------------------------
+    def grads(self) -> list[str]:
+        return [self.g.get(x, "0.0") for x, w in zip(self.tr.inputs, self.wrt) if w]
+
+    def result(self) -> str:
+        tr = self.tr
+        value = self.ref(tr.out).src
+        aux = [self.ref(a).src if isinstance(a, Value) else lit(a).src for a in tr.aux]
+        if tr.has_aux:
+            value = f"({value}, {struct_src(tr.aux_shape, iter(aux))})"
+        it = iter(self.grads())
+        parts = [struct_src(s, it) for s, chosen in zip(tr.shape, self.chosen) if chosen]
+        return f"return {value}, {parts[0] if self.single else tuple_src(parts)}"
+
+    def params(self) -> list[str]:
+        return [self.tr.names[x] for x in self.tr.inputs]
+
+    def text(self) -> str:
+        return signature(self.tr.fname, self.params()) + "\n" + "\n".join(self.lines) + "\n"
+
+
+class ScalarWriter(Writer):
+    """The program over floats: forward in topological order, then backward() unrolled."""
+
+    def write(self) -> str:
+        tr = self.tr
+        self.const_lines()
+        self.emit("# forward: one line per node")
+        position = {v: k for k, v in enumerate(tr.order)}
+        guards_at = self.guard_positions(position)
+        for i in guards_at.get(-1, []):
+            self.guard_line(i, tr.events[i])
+        for k, v in enumerate(tr.order):
+            self.emit(f"{tr.names[v]} = {self.forward_expr(v).src}")
+            for i in guards_at.get(k, []):
+                self.guard_line(i, tr.events[i])
+        out = tr.out
+        if self.needs.get(out, False):
+            self.emit(f"# backward: g_v = d{tr.names[out]}/dv, one line per edge (chain rule)")
+            self.g[out] = self.names.fresh("g_" + tr.names[out])
+            self.emit(f"{self.g[out]} = 1.0")
+            for v in reversed(tr.order):  # the order backward() visits the nodes in
+                if v in self.g and self.needs[v]:
+                    self.backward_node(v)
+        self.emit(self.result())
+        return self.text()
+
+    def backward_node(self, v: Value) -> None:
+        prim = v._prim
+        assert prim is not None
+        gv = Sym(self.g[v])
+        for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
+            if self.needs.get(child, False):
+                self.accumulate(child, ops.symbolic(local), gv)
+
+    def accumulate(self, child: Value, local: Sym, gv: Sym) -> None:
+        """``g_child += local * g_v`` (the first time: ``g_child = local * g_v``)."""
+        negate = local.const == -1.0 and type(local.const) is float
+        contrib = gv if negate else local * gv
+        g = self.g.get(child)
+        if g is None:
+            g = self.g[child] = self.names.fresh("g_" + self.tr.names[child])
+            self.emit(f"{g} = {(-contrib).src if negate else contrib.src}")
+        else:
+            self.emit(f"{g} {'-' if negate else '+'}= {contrib.src}")
+
+
+def _number(x: Any) -> Any:
+    """A literal for a number in a guard (an int, a numpy scalar); anything else as it is."""
+    if isinstance(x, str):
+        return x
+    try:
+        return lit(_to_float(x))
+    except TypeError:
+        return x
