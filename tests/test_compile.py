@@ -60,11 +60,12 @@ def test_source_of_the_backprop_example_reads_as_the_chain_rule() -> None:
         "    # forward: one line per node\n"
         "    t = x + y\n"
         "    z = pow(t, 2.0)\n"
-        "    # backward: g_v = dz/dv, one line per edge (chain rule)\n"
+        "    # backward: g_v = dz/dv, one line per edge (chain rule), in the order\n"
+        "    # backward() takes them; like its .grad, each g_v starts at 0.0\n"
         "    g_z = 1.0\n"
-        "    g_t = 2.0 * t * g_z\n"
-        "    g_x = g_t\n"
-        "    g_y = g_t\n"
+        "    g_t = 0.0 + 2.0 * t * g_z\n"
+        "    g_x = 0.0 + g_t\n"
+        "    g_y = 0.0 + g_t\n"
         "    return z, (g_x, g_y)\n"
     )
 
@@ -76,7 +77,7 @@ def test_source_uses_rules_folded_not_restated() -> None:
     assert "v2 = tanh(x)" in src
     assert "(1.0 - v2 * v2)" in src  # tanh's rule, 1 - out*out, with out named
     assert "where(ge(0.0, x), 0.0, 1.0)" in src  # relu's rule, branch-free
-    assert "if " not in src  # kinks need no guard
+    assert "GuardFailed" not in src  # kinks need no guard
 
 
 def test_labels_become_unique_identifiers() -> None:

@@ -133,10 +133,16 @@ class Compiled:
         if self.argnums is None:
             return [True] * n, False
         nums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
+        picked: dict[int, int] = {}
         for i in nums:
+            if isinstance(i, bool) or not isinstance(i, int):
+                raise TypeError(f"argnums takes ints, got {type(i).__name__}")
             if not -n <= i < n:
                 raise IndexError(f"argnums {i} is out of range for a call with {n} argument(s)")
-        picked = {i % n for i in nums}
+            if i % n in picked:
+                raise ValueError(f"argnums names argument {i % n} twice ({picked[i % n]} and {i}); "
+                                 "give each position once")  # fmt: skip
+            picked[i % n] = i
         return [i in picked for i in range(n)], isinstance(self.argnums, int)
 
     def _add(self, args: Sequence[Any], shape: _tree.Shape, guard_failed: bool = False) -> Tape:

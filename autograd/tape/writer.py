@@ -137,7 +137,8 @@ class ScalarWriter(Writer):
                 self.guard_line(i, tr.events[i])
         out = tr.out
         if self.needs.get(out, False):
-            self.emit(f"# backward: g_v = d{tr.names[out]}/dv, one line per edge (chain rule)")
+            self.emit(f"# backward: g_v = d{tr.names[out]}/dv, one line per edge (chain rule), in the order")
+            self.emit("# backward() takes them; like its .grad, each g_v starts at 0.0")
             self.g[out] = self.names.fresh("g_" + tr.names[out])
             self.emit(f"{self.g[out]} = 1.0")
             for v in reversed(tr.order):  # the order backward() visits the nodes in
@@ -152,18 +153,42 @@ class ScalarWriter(Writer):
         gv = Sym(self.g[v])
         for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
             if self.needs.get(child, False):
-                self.accumulate(child, ops.symbolic(local), gv)
+                self.accumulate(child, ops.symbolic(local), gv, prim.blocks)
 
-    def accumulate(self, child: Value, local: Sym, gv: Sym) -> None:
-        """``g_child += local * g_v`` (the first time: ``g_child = local * g_v``)."""
-        negate = local.const == -1.0 and type(local.const) is float
-        contrib = gv if negate else local * gv
+    def accumulate(self, child: Value, local: Sym, gv: Sym, blocks: bool = False) -> None:
+        """``g_child += local * g_v``, as backward() does it.
+
+        backward() starts every gradient at 0.0, so the first contribution is
+        written ``0.0 + ...`` (it turns a -0.0 into 0.0, as the engine does). A
+        step-like op (``blocks``) passes nothing where its local derivative is 0.
+        """
         g = self.g.get(child)
+        first = g is None
         if g is None:
             g = self.g[child] = self.names.fresh("g_" + self.tr.names[child])
-            self.emit(f"{g} = {(-contrib).src if negate else contrib.src}")
+        if blocks and local.const is None:
+            d = self.blocked_local()
+            if first:
+                self.emit(f"{g} = 0.0 + {d} * {gv.src} if ({d} := {local.src}) != 0.0 else 0.0")
+            else:
+                self.emit(f"if ({d} := {local.src}) != 0.0: {g} += {d} * {gv.src}")
+            return
+        if blocks and local.const == 0.0:  # blocked: nothing passes
+            if first:
+                self.emit(f"{g} = 0.0")
+            return
+        negate = type(local.const) is float and local.const == -1.0
+        contrib = gv if negate else local * gv
+        if first:
+            self.emit(f"{g} = {(lit(0.0) - contrib if negate else lit(0.0) + contrib).src}")
         else:
             self.emit(f"{g} {'-' if negate else '+'}= {contrib.src}")
+
+    def blocked_local(self) -> str:
+        """The variable that holds a step-like op's local derivative while it is tested."""
+        if not hasattr(self, "_d"):
+            self._d = self.names.fresh("t_d")
+        return self._d
 
 
 def _number(x: Any) -> Any:
