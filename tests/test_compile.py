@@ -19,6 +19,7 @@ from autograd import Value, gradients, nn, ops
 from autograd.compiled_step import CompiledStep
 from autograd.data import make_moons
 from autograd.tape import Compiled
+from autograd.tape.trace import TraceError
 
 from .strategies import Program, abs_gradients, magnitude, programs
 
@@ -516,8 +517,10 @@ def test_many_retraces_warn() -> None:
 
 
 def test_reading_data_and_captured_values_warn() -> None:
-    with pytest.warns(RuntimeWarning, match=r"reads '\.data'"):
-        autograd.compile(lambda x: x * x.data)(2.0)
+    with pytest.warns(RuntimeWarning, match=r"reads '\.data'"):  # e.g. to print it: harmless
+        autograd.compile(lambda x: x * 2.0 if x.data is not None else x)(2.0)
+    with pytest.warns(RuntimeWarning), pytest.raises(TraceError, match=r"uses \.data \(line"):
+        autograd.compile(lambda x: x * x.data)(2.0)  # the number is computed with: frozen, refused
     w = Value(2.0, label="w")
     with pytest.warns(RuntimeWarning, match="not among its arguments"):
         c = autograd.compile(lambda x: x * w)

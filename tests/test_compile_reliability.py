@@ -3,9 +3,11 @@ collide, argnums checked, what a trace cannot replay, and training on real label
 
 from __future__ import annotations
 
+import copy
 import keyword
 import math
 import struct
+import warnings
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 import autograd
 from autograd import Value
+from autograd.tape.trace import TraceError
 
 from .strategies import Program, programs
 
@@ -147,3 +150,111 @@ def test_argnums_zero_zero() -> None:
         autograd.compile(lambda x, y: x * y, argnums=(0, 0))(1.0, 2.0)
     with pytest.raises(TypeError, match="ints"):
         autograd.compile(lambda x, y: x * y, argnums=(True,))(1.0, 2.0)
+
+
+# ---- what a trace cannot replay: refused at trace time, or traced correctly -----------
+
+
+def _no_grad_square(x: Value) -> Value:
+    with autograd.no_grad():
+        frozen = x * x
+    return x + frozen
+
+
+LEAVING = {
+    "detach": (lambda x, y: x * x.detach() + y, r"\.detach\(\) \(line"),
+    "no_grad": (_no_grad_square, r"no_grad\(\) \(line"),
+    "gradients": (lambda x, y: x * autograd.gradients(x * x, [x])[0] + y, r"gradients\(\) \(line"),
+    "deepcopy": (lambda x, y: x * copy.deepcopy(x) + y, r"copies x \(copy\.deepcopy"),
+    "data": (lambda x, y: x * Value(x.data) + y, r"\.data \(line"),
+}
+
+
+@pytest.mark.parametrize("name", list(LEAVING))
+def test_values_that_leave_the_graph_are_refused_at_trace_time(name: str) -> None:
+    """``compile(lambda x: x * x.detach())`` replayed 5.0 as 15.0: now it refuses, naming the construct."""
+    f, named = LEAVING[name]
+    args = [5.0] if name == "no_grad" else [5.0, 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the .data warning
+        with pytest.raises(TraceError, match=named):
+            autograd.compile(f)(*args)
+
+
+def test_backward_and_reading_grad_inside_f_are_refused_naming_them() -> None:
+    def calls_backward(x: Value) -> Value:
+        y = x * x
+        y.backward()
+        return y * x.grad
+
+    with pytest.raises(TraceError, match=r"calls \.backward\(\)"):
+        autograd.compile(calls_backward)(3.0)
+    with pytest.raises(TraceError, match=r"reads w\.grad"):
+        autograd.compile(lambda w: w * w.grad)(3.0)
+    model = autograd.nn.MLP(1, [1], seed=0)
+    params = model.parameters()
+    for p in params:
+        p.grad = 0.5  # left from training: restored after the trace
+    with pytest.raises(TraceError, match=r"reads .*\.grad"):
+        autograd.compile(lambda ps, x: model(x) * ps[0].grad, argnums=0)(params, [1.0])
+    assert [p.grad for p in params] == [0.5, 0.5]
+    c = autograd.compile(lambda x: print(x) or x * x)  # printing an input (its repr shows .grad) is fine
+    assert c(2.0) == (4.0, (4.0,))
+
+
+def test_a_compiled_function_called_inside_f_is_traced_through() -> None:
+    inner = autograd.compile(lambda x, y: x**3 * y)
+    outer = autograd.compile(lambda x, y: inner(x, y)[0] + inner(x, y)[1][0] * x)  # x^3 y + 3x^3 y
+    for point in ([1.5, 2.0], [-0.5, 3.0]):
+        value, grads = outer(*point)
+        e_value, e_grads = by_backward(lambda x, y: 4.0 * x**3 * y, point)
+        assert math.isclose(value, e_value, rel_tol=1e-14) and all(
+            math.isclose(a, b, rel_tol=1e-14) for a, b in zip(grads, e_grads))  # fmt: skip
+    aux_inner = autograd.compile(lambda x: (x * x, [x.exp()]), has_aux=True, argnums=0)
+    outer2 = autograd.compile(lambda x: aux_inner(x)[0][1][0] + aux_inner(x)[1])
+    value, (g,) = outer2(0.5)
+    assert math.isclose(value, math.exp(0.5) + 1.0) and math.isclose(g, math.exp(0.5) + 2.0)
+
+
+def _leave(kind: str, v: Value) -> Value:
+    if kind == "detach":
+        return v.detach()
+    if kind == "no_grad":
+        with autograd.no_grad():
+            return v * 1.0
+    if kind == "gradients":
+        return Value(autograd.gradients(v * v, [v])[0])
+    if kind == "deepcopy":
+        return copy.deepcopy(v)
+    return Value(v.data)
+
+
+@settings(max_examples=80, deadline=None)
+@given(programs(), st.integers(0, 10**6), st.sampled_from(["detach", "no_grad", "gradients", "deepcopy", "data"]))
+def test_a_value_leaving_the_graph_is_refused_or_replayed_right(prog: Program, at: int, kind: str) -> None:
+    """Whichever node leaves the graph, and however: compile refuses, or its replay elsewhere is the engine's."""
+    k = at % (len(prog.inputs) + len(prog.instrs))
+
+    def f(*xs: Any) -> Any:
+        nodes: list[Any] = list(xs)
+        if k < len(nodes):
+            nodes[k] = nodes[k] + _leave(kind, nodes[k])
+        for name, args, params in prog.instrs:
+            op = autograd.ops.REGISTRY[name]
+            if op.arity == "n":
+                nodes.append(op(*[[nodes[i] for i in g] for g in args]))
+            else:
+                nodes.append(op(*[nodes[i] for i in args], *params))
+            if len(nodes) - 1 == k:
+                nodes[k] = nodes[k] * _leave(kind, nodes[k])
+        return nodes[-1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            c = autograd.compile(f).trace(*prog.inputs)
+        except TraceError:
+            return
+    elsewhere = [x * (1.0 + 1e-4) for x in prog.inputs]
+    value, _ = c(*elsewhere)
+    assert bits(value) == bits(f(*[Value(x) for x in elsewhere]).data), prog

@@ -13,12 +13,14 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .. import _tree
-from ..engine import Value, _to_float
+from .. import _tree, ops
+from ..engine import Value, _to_float, gradients
+from ..modes import enable_grad
 from .batched import BatchedWriter
+from .check import check_replay
 from .runtime import SCALAR_GLOBALS, GuardFailed, numpy_globals
 from .source import run_source
-from .trace import Trace
+from .trace import Trace, TraceError, tracing
 from .writer import ScalarWriter
 
 Argnums = int | Sequence[int] | None
@@ -146,8 +148,10 @@ class Compiled:
         return [i in picked for i in range(n)], isinstance(self.argnums, int)
 
     def _add(self, args: Sequence[Any], shape: _tree.Shape, guard_failed: bool = False) -> Tape:
+        chosen = self._chosen(len(shape))
         tr = Trace(self.f, [_example(a) for a in args], shape, self.has_aux)
-        tape = Tape(tr, *self._chosen(len(shape)))
+        tape = Tape(tr, *chosen)
+        check_replay(self.f, tape)
         with self._lock:
             self.n_traces += 1
             self._retraces += guard_failed
@@ -167,6 +171,8 @@ class Compiled:
 
     # ---- calling ---------------------------------------------------------
     def __call__(self, *args: Any) -> tuple[Any, Any]:
+        if tracing():  # called inside another compiled function's f
+            return self._inline(args)
         flat, shape, batch = flatten_args(args)
         tapes = self._tapes.get(shape, ())
         if batch is None:
@@ -199,6 +205,30 @@ class Compiled:
                 "examples and not others). A batch must follow one path: call it per example, or use "
                 "branch-free ops (maximum, relu, ...) instead of if/else on values."
             ) from None
+
+    def _inline(self, args: Sequence[Any]) -> tuple[Any, Any]:
+        """Inside another trace: run ``f`` on Values and differentiate it with ``create_graph``,
+        so the outer trace records this call's graph, its gradients included."""
+        chosen, single = self._chosen(len(args))
+        new_args, leaves = list(args), []
+        for i, picked in enumerate(chosen):
+            flat: list[Any] = []
+            shape = _tree.flatten(args[i], flat)
+            if any(_is_ndarray(x) for x in flat):
+                raise TraceError(f"compile: {getattr(self.f, '__name__', 'a compiled function')} is called "
+                                 "on arrays inside another compiled function; call it on Values or floats")  # fmt: skip
+            if picked:
+                made = [ops.identity(x) if isinstance(x, Value) else Value(_to_float(x)) for x in flat]
+                leaves += made
+                new_args[i] = _tree.unflatten(shape, iter(made))
+        with enable_grad():
+            out = self.f(*new_args)
+        value, aux = out if self.has_aux else (out, None)
+        if not isinstance(value, Value):
+            raise TypeError(f"a compiled function must return one Value, got a {type(value).__name__}")
+        it = iter(gradients(value, leaves, create_graph=True))
+        parts = [_tree.unflatten(_tree.flatten(a, []), it) for a, c in zip(args, chosen) if c]
+        return ((value, aux) if self.has_aux else value), (parts[0] if single else tuple(parts))
 
     @staticmethod
     def _guard_text(tape: Tape, e: GuardFailed) -> str:

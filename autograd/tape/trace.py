@@ -16,11 +16,10 @@ are caught as they happen; values that leave the graph (``.detach()``,
 
 from __future__ import annotations
 
-import ast
 import inspect
 import numbers
+import re
 import sys
-import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -48,7 +47,7 @@ def _observe(kind: str, args: tuple[Any, ...], result: Any) -> None:
 
 
 @contextmanager
-def _recording() -> Iterator[list[Event]]:
+def recording() -> Iterator[list[Event]]:
     """Observe the comparisons, float() and format() made on Values while f runs here."""
     events: list[Event] = []
     token = _recorder.set(events)
@@ -76,23 +75,29 @@ class _GradProbe:
         self.fname = fname
 
     def _fail(self, *args: Any) -> Any:
-        caller = sys._getframe(1).f_code.co_name
-        backward = caller in ("backprop", "backward", "_backward_on_records") or (
-            sys._getframe(2).f_code.co_name in ("backprop", "backward", "_backward_on_records"))  # fmt: skip
-        what = ".backward()" if backward else f"reads {self.name}.grad"
+        callers = {sys._getframe(k).f_code.co_name for k in range(1, 4)}
+        if callers & {"backprop", "backward", "_backward_on_records"}:
+            what = "calls .backward()"
+        elif "__reduce__" in callers:
+            what = f"copies {self.name} (copy.deepcopy or pickle: a copy is a detached leaf)"
+        else:
+            what = f"reads {self.name}.grad"
         raise TraceError(
-            f"compile: {self.fname} {'calls ' if backward else ''}{what} while it is traced. A gradient "
-            "stored in .grad is not part of the graph, so the compiled code cannot replay it. Inside a "
-            "compiled function, differentiate with autograd.grad(...) or "
-            "autograd.gradients(..., create_graph=True), which trace; or take gradients outside it."
+            f"compile: {self.fname} {what} while it is traced. A gradient stored in .grad, or a copy, "
+            "is not part of the graph, so the compiled code cannot replay it. Inside a compiled "
+            "function, differentiate with autograd.grad(...) or autograd.gradients(..., "
+            "create_graph=True), which trace; or take gradients outside it."
         )
 
     __add__ = __radd__ = __iadd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _fail
-    __truediv__ = __rtruediv__ = __neg__ = __float__ = __format__ = __bool__ = _fail
+    __truediv__ = __rtruediv__ = __neg__ = __float__ = __bool__ = _fail
     __lt__ = __le__ = __gt__ = __ge__ = __int__ = __round__ = __abs__ = _fail
 
     def __repr__(self) -> str:  # printing a Value inside f is harmless
         return "<.grad is not available while tracing>"
+
+    def __format__(self, spec: str) -> str:
+        return repr(self) if not spec else self._fail()
 
 
 numbers.Real.register(_GradProbe)  # so Value(x.grad) reaches __float__ and says what went wrong
@@ -130,7 +135,8 @@ class Trace:
         self.namer = Names([self.fname])
         given: set[Value] = set()
         traced = [self._leaves(a, base, given) for a, base in zip(args, arg_names(f, len(args)))]
-        with _probing(self.inputs, [self.names[x] for x in self.inputs], self.fname), _recording() as events:
+        self.traced = traced  # f's arguments as traced: the input leaves in the arguments' shape
+        with _probing(self.inputs, [self.names[x] for x in self.inputs], self.fname), recording() as events:
             with enable_grad():
                 out = f(*traced)
         self.aux: list[Any] = []
@@ -217,22 +223,24 @@ class Trace:
             )  # fmt: skip
 
 
+_PATTERNS = {
+    "data": r"\.data\b", "detach": r"\.detach\(", "item": r"\.item\(", "backward": r"\.backward\(",
+    "no_grad": r"\bno_grad\b", "gradients": r"\bgradients\(", "deepcopy": r"\bdeepcopy\(",
+    "copy": r"\bcopy\.copy\(", "random": r"\brandom\b",
+}  # fmt: skip
+
+
 def source_mentions(f: Callable[..., Any], words: Sequence[str]) -> dict[str, int]:
-    """Which of ``words`` f's own source uses as an attribute or a name, with the first line."""
+    """Which of ``words`` (keys of _PATTERNS, e.g. "detach" for ``.detach(``) f's own source
+    uses, each with the first line where it does; {} when the source is not available."""
     try:
         lines, start = inspect.getsourcelines(f)
-        tree = ast.parse(textwrap.dedent("".join(lines)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
+    except (OSError, TypeError):
         return {}
     found: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute):
-            word, lineno = node.attr, node.lineno
-        elif isinstance(node, ast.Name):
-            word, lineno = node.id, node.lineno
-        else:
-            continue
-        if word in words:
-            line = start + lineno - 1
-            found[word] = min(found.get(word, line), line)
+    for k, line in enumerate(lines):
+        code = line.split("#", 1)[0]
+        for word in words:
+            if word not in found and re.search(_PATTERNS[word], code):
+                found[word] = start + k
     return found
