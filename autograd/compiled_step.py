@@ -1,34 +1,75 @@
 """Training on the compiled tape: the batch step behind ``fit(..., compiled=True)``.
 
 It knows about models and losses, so it lives next to training, not in the tape.
+The loss of one example, ``loss_fn([model(x)], [y])``, is traced once and
+replayed over each batch (arrays of shape (B,)): the batch loss is the mean.
+
+Labels. When ``loss_fn`` computes with the label as a Value (``mse_loss``:
+``pred - y``), the label is an input of the compiled step, like ``x``. When it
+reads the label's number (a class index picks a logit in ``cross_entropy``;
+``hinge_loss`` checks for +-1) or branches on it, a trace is only right for that
+label: the step keeps one trace per distinct label value, and refuses, with a
+clear error, a loss that would need more than ``max_label_traces`` of them.
+It never trains on a label frozen at another example's value.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
-from .engine import Value, _to_float, gradients
+from .engine import Value, _to_float, gradients, topological_order
 from .tape import Compiled
 
 __all__ = ["CompiledStep"]
 
+_DATA = Value.__dict__["data"]  # the slot that holds a Value's number
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_ENGINE_FILES = {os.path.join(_HERE, "engine.py"), os.path.abspath(__file__)}
 
-class CompiledStep:
-    """``fit``'s batch step on the compiled tape: the loss of one example is traced once
-    (per label value), then replayed over the whole batch with numpy.
 
-    ``loss_fn(outputs, targets)`` must be the mean over the batch of a per-example
-    loss (as every loss in autograd.nn with ``reduction='mean'``); the first batch
-    is checked against the engine, and a mismatch raises instead of training wrongly.
-    Labels are constants of the trace when there are few distinct ones (classes),
-    and inputs of it otherwise (regression targets).
+class _Label(Value):
+    """A label given to ``loss_fn`` as a Value while it is traced; it notes where its number is read.
+
+    The engine reads ``.data`` to compute the nodes a label takes part in; any
+    other reader (``nn._target``, a user's ``t.data``) freezes the number into the trace.
     """
 
-    max_label_traces = 16
+    __slots__ = ("reads",)
+
+    def __init__(self, value: float) -> None:
+        self.reads: list[str] = []
+        super().__init__(value)
+
+    @property
+    def data(self) -> float:
+        code = sys._getframe(1).f_code
+        if code.co_filename not in _ENGINE_FILES and not code.co_filename.startswith(os.path.join(_HERE, "tape")):
+            self.reads.append(f"{code.co_name} ({os.path.basename(code.co_filename)}:{sys._getframe(1).f_lineno})")
+        return _DATA.__get__(self, Value)  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: float) -> None:
+        _DATA.__set__(self, value)
+
+
+class CompiledStep:
+    """``fit``'s batch step on the compiled tape; see the module docstring.
+
+    ``loss_fn(outputs, targets)`` must be the mean over the batch of a per-example
+    loss (every loss in autograd.nn with ``reduction='mean'``). The first batch,
+    and the first example of each new label trace, are checked against the engine:
+    a mismatch raises instead of training wrongly.
+    """
+
+    max_label_traces = 64
 
     def __init__(self) -> None:
-        self._fns: dict[Any, Compiled] = {}
+        self._fns: dict[Any, Compiled] = {}  # "y" (labels are inputs), or one per label value
+        self._labels_are_inputs: bool | None = None  # decided by the first trace
+        self._label_reads: list[str] = []  # where loss_fn read a label's number, if it did
         self._checked = False
 
     def __call__(
@@ -42,21 +83,21 @@ class CompiledStep:
         X = np.asarray([_plain(x) for x in Xb], dtype=float)
         xarg = np.moveaxis(X, 0, -1)  # the batch last: one array of shape (B,) per feature
         keys = [_to_float(t.data if isinstance(t, Value) else t) for t in yb]
-        firsts = dict(zip(keys, yb))  # each label's first object, as loss_fn will see it
-        static = len(set(self._fns) | set(firsts)) <= self.max_label_traces and "y" not in self._fns
-        groups: list[tuple[Any, Any, Compiled, tuple[Any, ...]]] = []
-        if static:
-            karr = np.asarray(keys)
-            for k, label in firsts.items():
-                idx = np.flatnonzero(karr == k)
-                groups.append((idx, label, self._fn(model, loss_fn, k, label), (xarg[..., idx],)))
+        if self._labels_are_inputs is None:
+            self._decide(model, loss_fn, params, Xb[0], yb[0], keys[0])
+        groups: list[tuple[Any, Compiled, tuple[Any, ...]]] = []
+        if self._labels_are_inputs:
+            groups.append((np.arange(len(keys)), self._fns["y"], (xarg, np.asarray(keys))))
         else:
-            idx = np.arange(len(keys))
-            groups.append((idx, None, self._fn(model, loss_fn, "y", None), (xarg, np.asarray(keys))))
+            karr = np.asarray(keys)
+            for k, label in dict(zip(keys, yb)).items():  # each label's first object, as loss_fn sees it
+                idx = np.flatnonzero(karr == k)
+                fn = self._label_fn(model, loss_fn, params, k, label, Xb[idx[0]])
+                groups.append((idx, fn, (xarg[..., idx],)))
         total = 0.0
         grads = np.zeros(len(params))
         outs: list[Any] = [None] * len(keys)
-        for idx, _, fn, rest in groups:
+        for idx, fn, rest in groups:
             (values, aux), g = fn(params, *rest)
             total += float(values.sum())
             grads += g
@@ -66,31 +107,61 @@ class CompiledStep:
         n = len(keys)
         loss, mean_grads = total / n, (grads / n).tolist()
         if not self._checked:
-            self._check(model, loss_fn, params, Xb, yb, loss, mean_grads)
+            self._check(model, loss_fn, params, Xb, yb, loss, mean_grads, "the first batch")
+            self._checked = True
         for p, g in zip(params, mean_grads):
             p.grad = p.grad + g
         return loss, outs
 
-    def _fn(self, model: Any, loss_fn: Callable[..., Any], key: Any, label: Any) -> Compiled:
+    # ---- labels: inputs, or one trace per value ----------------------------------
+    def _decide(self, model: Any, loss_fn: Callable[..., Any], params: list[Value], x: Any, y: Any,
+                key: float) -> None:  # fmt: skip
+        """Trace with the label as an input; keep it so unless loss_fn read its number or branched on it."""
+        label = _Label(key)
+
+        def example(ps: list[Value], x: Any, y: Value) -> tuple[Any, Any]:
+            out = model(x)
+            return loss_fn([out], [y]), out
+
+        fn = Compiled(example, argnums=0, has_aux=True)
+        try:
+            fn.trace(params, _plain(x), label)
+        except Exception:  # e.g. cross_entropy refuses a float class index: the label picks the graph
+            self._labels_are_inputs = False
+            return
+        tr = fn.last_trace
+        guards = [a for _, args, _ in tr.events for a in args if isinstance(a, Value)]
+        self._labels_are_inputs = not label.reads and not _depends_on(guards, label)
+        self._label_reads = label.reads
+        if self._labels_are_inputs:
+            self._fns["y"] = fn
+
+    def _label_fn(self, model: Any, loss_fn: Callable[..., Any], params: list[Value], key: float, label: Any,
+                  x: Any) -> Compiled:  # fmt: skip
         fn = self._fns.get(key)
-        if fn is None:
-            if key == "y":
+        if fn is not None:
+            return fn
+        if len(self._fns) >= self.max_label_traces:
+            where = f" (it reads the label's number in {self._label_reads[0]})" if self._label_reads else ""
+            raise ValueError(
+                f"fit(compiled=True): loss_fn{where} needs its label as a number, so the compiled step "
+                f"traces the loss once per distinct label; this batch brings more than "
+                f"{self.max_label_traces} of them. Train with compiled=False, or with a loss that computes "
+                "with the label as a Value (as nn.mse_loss does)."
+            )
 
-                def example(ps: list[Value], x: Any, y: Value) -> tuple[Any, Any]:
-                    out = model(x)
-                    return loss_fn([out], [y]), out
-            else:
+        def example(ps: list[Value], x: Any) -> tuple[Any, Any]:
+            out = model(x)
+            return loss_fn([out], [label]), out
 
-                def example(ps: list[Value], x: Any) -> tuple[Any, Any]:  # type: ignore[misc]
-                    out = model(x)
-                    return loss_fn([out], [label]), out
-
-            fn = self._fns[key] = Compiled(example, argnums=0, has_aux=True)
+        fn = self._fns[key] = Compiled(example, argnums=0, has_aux=True).trace(params, _plain(x))
+        (value, _), g = fn(params, _plain(x))
+        self._check(model, loss_fn, params, [x], [label], value, list(g), f"the label {label!r}")
         return fn
 
     def _check(
         self, model: Any, loss_fn: Callable[..., Any], params: list[Value], Xb: list[Any], yb: list[Any],
-        loss: float, grads: list[float],
+        loss: float, grads: list[float], what: str,
     ) -> None:  # fmt: skip
         ref = loss_fn([model(x) for x in Xb], list(yb))
         ref_grads = gradients(ref, params)
@@ -99,13 +170,18 @@ class CompiledStep:
             abs(a - b) > 1e-9 * scale for a, b in zip(grads, ref_grads)
         ):
             raise ValueError(
-                f"fit(compiled=True): the compiled step disagrees with the engine on the first batch "
+                f"fit(compiled=True): the compiled step disagrees with the engine on {what} "
                 f"(loss {loss!r} vs {ref.data!r}). The compiled path needs loss_fn(outputs, targets) to be "
                 "the mean over the batch of a per-example loss (autograd.nn losses with reduction='mean') "
                 "and a model whose forward is traceable (no .data reads). Train with compiled=False."
             )
-        self._checked = True
 
+
+def _depends_on(values: list[Value], leaf: Value) -> bool:
+    """Whether any of ``values`` is ``leaf`` or is computed from it."""
+    if any(v is leaf for v in values):
+        return True
+    return any(leaf in node.children() for node in topological_order(values))
 
 
 def _plain(x: Any) -> Any:

@@ -270,6 +270,13 @@ class Compiled:
         return self._last_batched
 
     @property
+    def last_trace(self) -> Trace:
+        """The latest trace: its inputs, graph (``order``), guards (``events``) and names."""
+        if self._last is None:
+            raise RuntimeError("not traced yet: call the compiled function once, or use .trace(*example_args)")
+        return self._last.trace
+
+    @property
     def guards(self) -> list[str]:
         """The guards of the latest trace, as the conditions the generated code checks."""
         if self._last is None:
