@@ -2,8 +2,14 @@
 
 Inputs given as arrays are per example; inputs given as floats are shared by
 the batch (weights) and their gradients are summed over it. Values that do not
-depend on a batched input stay floats. The ``dot`` nodes of one layer (same
-batched inputs, weights shared by the batch) become one matrix product.
+depend on a batched input stay floats. Weighted sums over the batch become
+matrix products, a layer's activation one op on the whole matrix (units.py).
+
+The program is ``f(B, V, *inputs)``: ``V`` holds the shared inputs as one
+array, so a layer's weights are a slice of it, and their gradients are
+accumulated into ``GV``, the same shape, with ``N.scatter_add``. It returns
+``(value, aux, GV, per-example gradients)``; compiled.py shapes the results.
+Nothing is updated in place, so the same code runs on JAX arrays.
 """
 
 from __future__ import annotations
@@ -12,13 +18,26 @@ from collections.abc import Sequence
 
 from .. import ops
 from ..engine import Value
-from ..ops import ADD, ATOM, EMIT, Sym, lit
+from ..ops import ATOM, EMIT, Sym, lit
+from .source import tuple_src
 from .trace import Trace
+from .units import Unit, plan
 from .writer import Writer
 
 
+class Row(Sym):
+    """Row ``index`` of the matrix ``matrix``: the value (or gradient) of one member of a unit."""
+
+    __slots__ = ("index", "matrix")
+
+    def __init__(self, matrix: str, index: int) -> None:
+        super().__init__(f"{matrix}[{index}]", vec=True)
+        self.matrix = matrix
+        self.index = index
+
+
 class BatchedWriter(Writer):
-    """Writes ``f(B, *inputs)`` returning ``(value, aux, grads)``, flat; the caller shapes them."""
+    """Writes ``f(B, V, *inputs)`` for one batch mask (which inputs are arrays)."""
 
     def __init__(self, tr: Trace, chosen: Sequence[bool], single: bool, mask: Sequence[bool]) -> None:
         super().__init__(tr, chosen, single)
@@ -26,205 +45,326 @@ class BatchedWriter(Writer):
         for v in tr.order:
             vec[v] = any(vec.get(c, False) for c in v._prim.inputs(v))  # type: ignore[union-attr]
         self._vec = vec
+        self.vpos = {x: k for k, x in enumerate(x for x, b in zip(tr.inputs, mask) if not b)}
+        self.loc: dict[Value, Sym] = {}  # where a unit keeps a member's value (a row of its matrix)
+        self.height: dict[str, int] = {}  # rows of each matrix
+        self.contribs: dict[Value, list[Sym]] = {}  # gradient contributions not yet added up
+        self.header: list[str] = []  # module-level constants: index arrays
+        self.gv_used = False
 
     def vec(self, v: Value) -> bool:
         return self._vec.get(v, False)
 
-    def gref(self, v: Value) -> Sym:
-        return Sym(self.g[v], vec=self.vec(v))
+    def ref(self, v: Value) -> Sym:
+        where = self.loc.get(v)
+        return super().ref(v) if where is None else where
 
-    def params(self) -> list[str]:
-        return ["B", *super().params()]
+    # ---- shared inputs in V ------------------------------------------------
+    def gather(self, nodes: Sequence[Value], name: str) -> str:
+        """Source for the shared inputs ``nodes`` as a vector: a slice of V, or V at an index array."""
+        pos = [self.vpos[v] for v in nodes]
+        if pos == list(range(pos[0], pos[0] + len(pos))):
+            return f"V[{pos[0]}:{pos[-1] + 1}]"
+        idx = self.names.fresh(f"k_{name}")
+        self.header.append(f"{idx} = N.index({pos})")
+        return f"V[{idx}]"
 
-    def result(self) -> str:
-        tr = self.tr
-        aux = [self.ref(a).src if isinstance(a, Value) else lit(a).src for a in tr.aux]
-        return f"return {self.ref(tr.out).src}, ({', '.join(aux)}{',' if len(aux) == 1 else ''}), " + (
-            f"({', '.join(self.grads())}{',' if len(self.grads()) == 1 else ''})")  # fmt: skip
+    def scatter(self, nodes: Sequence[Value], values: str, name: str) -> None:
+        """``GV[positions of nodes] += values`` (repeated nodes add up)."""
+        where = self.gather(nodes, name)[2:-1]
+        where = f"slice({where.replace(':', ', ')})" if ":" in where else where
+        self.emit(f"GV = N.scatter_add(GV, {where}, {values})")
+        self.gv_used = True
 
-    # ---- forward ---------------------------------------------------------
-    def forward_line(self, v: Value) -> None:
-        ex = self.forward_expr(v)
-        src = ex.src
-        if self.vec(v) and not ex.vec:  # e.g. x**0: a constant for every example
-            src = f"N.full(B, {src})"
-        self.emit(f"{self.tr.names[v]} = {src}")
+    # ---- gradients, added up when a unit needs them ---------------------------
+    def contribute(self, child: Value, term: Sym) -> None:
+        if self.needs.get(child, False):
+            self.contribs.setdefault(child, []).append(term)
 
-    # ---- backward --------------------------------------------------------
-    def accumulate(self, child: Value, contrib: Sym, negate: bool = False) -> None:
-        """``g_child = g_child + contrib`` (arrays are never updated in place: they may be shared)."""
-        g = self.g.get(child)
-        if g is None:
-            g = self.g[child] = self.names.fresh("g_" + self.tr.names[child])
-            self.emit(f"{g} = {(-contrib).src if negate else contrib.src}")
-            return
-        right = contrib.src if contrib.prec > ADD else f"({contrib.src})"
-        self.emit(f"{g} = {g} {'-' if negate else '+'} {right}")
-
-    def edge(self, v: Value, child: Value, local: Sym) -> None:
-        if not self.needs.get(child, False):
-            return
-        gv = self.gref(v)
-        negate = type(local.const) is float and local.const == -1.0
-        if self.vec(v) and not self.vec(child):
-            # A per-example gradient into a value shared by the batch: sum over the batch.
-            if negate or (type(local.const) is float and local.const == 1.0):
-                contrib = Sym(f"N.total({gv.src})")
-            elif not local.vec:
-                contrib = local * Sym(f"N.total({gv.src})")
-            elif local.prec == ATOM and local.src.isidentifier():
-                contrib = Sym(f"N.vdot({local.src}, {gv.src})")
-            else:
-                contrib = Sym(f"N.total({(local * gv).src})")
-        else:
-            contrib = gv if negate else local * gv
-        self.accumulate(child, contrib, negate)
-
-    def backward_node(self, v: Value) -> None:
-        if v not in self.g or not self.needs[v]:
-            return
-        prim = v._prim
-        assert prim is not None
-        for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
-            self.edge(v, child, ops.symbolic(local))
-
-    # ---- dots over the same inputs become one matrix product --------------
-    def schedule(self) -> list[list[Value]]:
-        """Units in a valid order: single nodes, or groups of fused dots.
-
-        Nodes are ordered by depth (a node comes after all its inputs). At one
-        depth, ``dot`` nodes whose batched group is the same sequence of Values
-        (the neurons of one layer) and whose other group is shared by the batch
-        (their weights) form one unit: a matrix product over the batch.
-        """
-        order = self.tr.order
-        depth: dict[Value, int] = {}
-        for v in order:
-            depth[v] = 1 + max((depth.get(c, 0) for c in v._prim.inputs(v)), default=0)  # type: ignore[union-attr]
-        units: list[list[Value]] = []
-        groups: dict[tuple[int, int, tuple[Value, ...]], list[Value]] = {}
-        for v in sorted(order, key=depth.__getitem__):  # stable: ties keep the program's order
-            side = self.fusable(v)
-            if side is None:
-                units.append([v])
-                continue
-            key = (depth[v], side, ops.dot.input_groups(v)[side])
-            if key in groups:
-                groups[key].append(v)
-            else:
-                groups[key] = [v]
-                units.append(groups[key])
-        return units
-
-    def fusable(self, v: Value) -> int | None:
-        """For a dot node with one group batched (which side) and the other shared by the batch."""
-        if v._prim is not ops.dot or not DOT_IS_PRODUCT or len(ops.dot.inputs(v)) < 4:
+    def grad(self, v: Value) -> Sym | None:
+        """``v``'s gradient as one expression (a new line when it has several terms)."""
+        terms = self.contribs.pop(v, None)
+        if not terms:
             return None
-        ws, xs = ops.dot.input_groups(v)
-        for side, (mine, other) in enumerate(((ws, xs), (xs, ws))):
-            if any(self.vec(x) for x in mine) and not any(self.vec(w) for w in other):
-                return side
-        return None
+        if len(terms) == 1 and terms[0].prec == ATOM:
+            return terms[0]
+        total = terms[0]
+        for t in terms[1:]:
+            total = total + t
+        name = self.names.fresh("g_" + self.tr.names[v])
+        self.emit(f"{name} = {total.src}")
+        return Sym(name, vec=self.vec(v))
 
-    def fused_forward(self, unit: list[Value], k: int) -> tuple[str, str]:
-        side = self.fusable(unit[0])
-        assert side is not None
-        shared = ops.dot.input_groups(unit[0])[side]
-        X, W = self.names.fresh(f"X_{k}"), self.names.fresh(f"W_{k}")
-        weights = [ops.dot.input_groups(v)[1 - side] for v in unit]
-        nodes = "1 dot node" if len(unit) == 1 else f"{len(unit)} dot nodes"
-        self.emit(f"# {nodes} over the same {len(shared)} inputs: one matrix product")
-        self.emit(f"{X} = N.rows(B, [{', '.join(self.ref(x).src for x in shared)}])")
-        rows = ", ".join("[" + ", ".join(self.ref(w).src for w in ws) + "]" for ws in weights)
-        self.emit(f"{W} = N.array([{rows}])")
-        outs = ", ".join(self.tr.names[v] for v in unit) + ("," if len(unit) == 1 else "")
-        self.emit(f"{outs} = N.matmul({W}, {X})")
-        return X, W
+    def grad_rows(self, outs: Sequence[Value]) -> Sym | None:
+        """The gradients of a unit's outputs as one matrix: a block of another matrix if they are one."""
+        terms = [self.contribs.get(v, []) for v in outs]
+        if not any(terms):
+            return None
+        firsts = [t[0] if len(t) == 1 else None for t in terms]
+        if all(isinstance(t, Row) for t in firsts):
+            rows = [t for t in firsts if isinstance(t, Row)]
+            m, j0 = rows[0].matrix, rows[0].index
+            if all(r.matrix == m and r.index == j0 + j for j, r in enumerate(rows)):
+                for v in outs:
+                    self.contribs.pop(v, None)
+                whole = j0 == 0 and len(rows) == self.height[m]
+                return Sym(m if whole else f"{m}[{j0}:{j0 + len(rows)}]", vec=True)
+        items = []
+        for v in outs:
+            g = self.grad(v)
+            items.append("0.0" if g is None else g.src)
+        name = self.names.fresh("G_")
+        self.emit(f"{name} = N.rows(B, [{', '.join(items)}])")
+        return Sym(name, vec=True)
 
-    def fused_backward(self, unit: list[Value], X: str, W: str) -> None:
-        if not any(v in self.g and self.needs[v] for v in unit):
+    def term(self, consumer: Value, child: Value, local: Sym, g: Sym, blocks: bool) -> Sym:
+        """The contribution ``local * g`` of an edge; summed over the batch into a shared child."""
+        one = type(local.const) is float and local.const == 1.0
+        if blocks and local.const is None:
+            t = Sym(f"{'N.' if local.vec or g.vec else ''}blocked({local.src}, {g.src})", vec=local.vec or g.vec)
+        else:
+            t = g if one else local * g
+        if self.vec(consumer) and not self.vec(child):
+            if not t.vec:  # the same for every example: times B
+                return t * Sym("N.count(B)")
+            if local.prec == ATOM and local.src.isidentifier() and local.vec and not blocks:
+                return Sym(f"N.vdot({local.src}, {g.src})")
+            return Sym(f"N.total({t.src})")
+        return t
+
+    # ---- forward --------------------------------------------------------------
+    def forward_unit(self, u: Unit, k: int) -> None:
+        if u.kind == "node":
+            v = u.members[0]
+            ex = self.forward_expr(v)
+            src = ex.src if ex.vec or not self.vec(v) else f"N.full(B, {ex.src})"  # x**0 over a batch
+            self.emit(f"{self.tr.names[v]} = {src}")
+        elif u.kind == "layer":
+            self.layer_forward(u, k)
+        elif u.kind == "map":
+            assert u.source is not None
+            matrix = self.matrix_of(u.source.outputs[0])
+            prim = u.members[0]._prim
+            assert prim is not None
+            H = self.names.fresh(f"H_{k}")
+            ex = ops.symbolic(prim.forward(EMIT, Sym(matrix, vec=True), *prim.constants(u.members[0])))
+            self.emit(f"{H} = {ex.src}  # {prim.name} of each row")
+            self.place(u.outputs, H)
+        else:
+            self.shared_forward(u, k)
+
+    def matrix_of(self, v: Value) -> str:
+        row = self.loc[v]
+        assert isinstance(row, Row)
+        return row.matrix
+
+    def place(self, outs: Sequence[Value], matrix: str) -> None:
+        self.height[matrix] = len(outs)
+        for j, v in enumerate(outs):
+            self.loc[v] = Row(matrix, j)
+
+    def items(self, nodes: Sequence[Value]) -> list[str]:
+        """Sources for ``nodes`` as rows of a matrix: runs of one matrix's rows become a block."""
+        out: list[str] = []
+        i = 0
+        while i < len(nodes):
+            r = self.loc.get(nodes[i])
+            if isinstance(r, Row):
+                j = i + 1
+                while j < len(nodes) and isinstance(q := self.loc.get(nodes[j]), Row) and (
+                        q.matrix == r.matrix and q.index == r.index + j - i):  # fmt: skip
+                    j += 1
+                whole = r.index == 0 and j - i == self.height[r.matrix]
+                out.append(r.matrix if whole else f"{r.matrix}[{r.index}:{r.index + j - i}]")
+                i = j
+            else:
+                out.append(self.ref(nodes[i]).src)
+                i += 1
+        return out
+
+    def layer_forward(self, u: Unit, k: int) -> None:
+        W, X, Z = (self.names.fresh(f"{p}_{k}") for p in ("W", "X", "Z"))
+        ws = [w for pairs in u.pairs for w, _ in pairs]
+        nrow, ncol = len(u.pairs), len(u.xs)
+        n = f"{len(u.sums)} weighted sums" if len(u.sums) > 1 else "a weighted sum"
+        self.emit(f"# {n} over the same {ncol} inputs: one matrix product")
+        if all(w in self.vpos for w in ws):
+            self.emit(f"{W} = {self.gather(ws, str(k))}.reshape({nrow}, {ncol})")
+        else:
+            rows = ", ".join("[" + ", ".join(self.ref(w).src for w, _ in pairs) + "]" for pairs in u.pairs)
+            self.emit(f"{W} = N.array([{rows}])")
+        items = self.items(list(u.xs))
+        whole = len(items) == 1 and items[0] in self.height  # the inputs are another unit's matrix
+        self.emit(f"{X} = {items[0]}" if whole else f"{X} = N.rows(B, [{', '.join(items)}])")
+        plains = [ws_.plain for ws_ in u.sums]
+        extra = ""
+        if self.bias_vector(u):  # one shared input per row (micrograd's bias): a column
+            extra = f" + N.col({self.gather([p[0] for p in plains], str(k))})"
+        elif any(plains):
+            sums = []
+            for p in plains:
+                total: Sym = lit(0.0) if not p else self.ref(p[0])
+                for v in p[1:]:
+                    total = total + self.ref(v)
+                sums.append(total.src)
+            extra = f" + N.rows(B, [{', '.join(sums)}])"
+        self.emit(f"{Z} = N.matmul({W}, {X}){extra}")
+        self.place(u.outputs, Z)
+        u.names = (W, X, Z)
+
+    def bias_vector(self, u: Unit) -> bool:
+        """Whether each of the layer's sums has exactly one plain term, a shared input."""
+        return all(len(ws.plain) == 1 and ws.plain[0] in self.vpos for ws in u.sums)
+
+    def shared_forward(self, u: Unit, k: int) -> None:
+        ws = u.sums[0]
+        v = u.outputs[0]
+        A, Bv = self.names.fresh(f"A_{k}"), self.names.fresh(f"Bv_{k}")
+        for name, side in ((A, [a for a, _ in ws.pairs]), (Bv, [b for _, b in ws.pairs])):
+            src = self.gather(side, name) if all(x in self.vpos for x in side) else (
+                "N.array([" + ", ".join(self.ref(x).src for x in side) + "])")  # fmt: skip
+            self.emit(f"{name} = {src}")
+        total: Sym = Sym(f"N.vdot({A}, {Bv})")
+        for p in ws.plain:
+            total = total + self.ref(p)
+        self.emit(f"{self.tr.names[v]} = {total.src}  # {len(ws.pairs)} products shared by the batch")
+        u.names = (A, Bv)
+
+    # ---- backward -------------------------------------------------------------
+    def backward_unit(self, u: Unit) -> None:
+        if not any(self.needs.get(v, False) for v in u.outputs):
             return
-        side = self.fusable(unit[0])
-        assert side is not None
-        shared = ops.dot.input_groups(unit[0])[side]
-        weights = [ops.dot.input_groups(v)[1 - side] for v in unit]
-        G = self.names.fresh("G_" + X[2:])
-        grads = ", ".join(self.g[v] if v in self.g and self.needs[v] else "0.0" for v in unit)
-        self.emit(f"{G} = N.rows(B, [{grads}])")
-        self.emit("# the dot rule's local derivatives, d/dw = x and d/dx = w, summed over the batch")
-        if any(self.needs.get(w, False) for ws in weights for w in ws):
-            later: list[tuple[Value, str]] = []
-            targets = []
-            for ws in weights:
-                row = []
-                for w in ws:
-                    if not self.needs.get(w, False):
-                        row.append("_")
-                    elif w in self.g:  # an earlier gradient (or the same weight twice): add to it after
-                        t = self.names.fresh("t_")
-                        later.append((w, t))
-                        row.append(t)
-                    else:
-                        row.append(self._new_g(w))
-                targets.append("[" + ", ".join(row) + "]")
-            self.emit(f"[{', '.join(targets)}] = N.matmul({G}, {X}.T).tolist()")
-            for w, t in later:
-                self.accumulate(w, Sym(t))
-        if any(self.needs.get(x, False) for x in shared):
-            names, later = [], []
-            for x in shared:
-                if not self.needs.get(x, False):
-                    names.append("_")
-                elif x in self.g or not self.vec(x):  # add to it (or sum it) after
-                    later.append((x, self.names.fresh("r_")))
-                    names.append(later[-1][1])
-                else:
-                    names.append(self._new_g(x))
-            self.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = N.matmul({W}.T, {G})")
-            for x, r in later:
-                self.accumulate(x, Sym(r, vec=True) if self.vec(x) else Sym(f"N.total({r})"))
+        if u.kind == "node":
+            v = u.members[0]
+            g = self.grad(v)
+            if g is None:
+                return
+            prim = v._prim
+            assert prim is not None
+            for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
+                if self.needs.get(child, False):
+                    self.contribute(child, self.term(v, child, ops.symbolic(local), g, prim.blocks))
+        elif u.kind == "layer":
+            self.layer_backward(u)
+        elif u.kind == "map":
+            self.map_backward(u)
+        else:
+            self.shared_backward(u)
 
-    def _new_g(self, v: Value) -> str:
-        g = self.g[v] = self.names.fresh("g_" + self.tr.names[v])
-        return g
+    def layer_backward(self, u: Unit) -> None:
+        GZ = self.grad_rows(u.outputs)
+        if GZ is None:
+            return
+        W, X, _ = u.names
+        ws = [w for pairs in u.pairs for w, _ in pairs]
+        self.emit("# the dot rule's local derivatives, d/dw = x and d/dx = w, as matrix products")
+        if any(self.needs.get(w, False) for w in ws):
+            if all(w in self.vpos for w in ws):
+                self.scatter(ws, f"N.matmul({GZ.src}, {X}.T).reshape(-1)", "g")
+            else:
+                GW = self.names.fresh("GW_")
+                self.emit(f"{GW} = N.matmul({GZ.src}, {X}.T)")
+                for j, pairs in enumerate(u.pairs):
+                    for i, (w, _) in enumerate(pairs):
+                        self.contribute(w, Sym(f"{GW}[{j}, {i}]"))
+        if any(self.needs.get(x, False) for x in u.xs):
+            GX = self.names.fresh("GX_")
+            self.emit(f"{GX} = N.matmul({W}.T, {GZ.src})")
+            self.height[GX] = len(u.xs)
+            for i, x in enumerate(u.xs):
+                self.contribute(x, Row(GX, i) if self.vec(x) else Sym(f"N.total({GX}[{i}])"))
+        if self.bias_vector(u):
+            biases = [ws_.plain[0] for ws_ in u.sums]
+            if any(self.needs.get(b, False) for b in biases):
+                self.scatter(biases, f"N.row_sums({GZ.src})", "b")
+            return
+        for j, ws_ in enumerate(u.sums):
+            for p in ws_.plain:
+                row = Sym(f"{GZ.src}[{j}]", vec=True)
+                self.contribute(p, row if self.vec(p) else Sym(f"N.total({row.src})"))
+
+    def map_backward(self, u: Unit) -> None:
+        GH = self.grad_rows(u.outputs)
+        if GH is None or u.source is None:
+            return
+        src_matrix = self.matrix_of(u.source.outputs[0])
+        H = self.matrix_of(u.outputs[0])
+        prim = u.members[0]._prim
+        assert prim is not None
+        (local,) = prim.deriv(EMIT, Sym(src_matrix, vec=True), *prim.constants(u.members[0]), Sym(H, vec=True))
+        local = ops.symbolic(local)
+        G = self.names.fresh("GS_")
+        if prim.blocks and local.const is None:
+            self.emit(f"{G} = N.blocked({local.src}, {GH.src})")
+        else:
+            self.emit(f"{G} = {(local * GH).src}")
+        self.height[G] = len(u.outputs)
+        for j, v in enumerate(u.source.outputs):
+            self.contribute(v, Row(G, j))
+
+    def shared_backward(self, u: Unit) -> None:
+        v = u.outputs[0]
+        g = self.grad(v)
+        if g is None:
+            return
+        A, Bv = u.names
+        ws = u.sums[0]
+        for side, other in (([a for a, _ in ws.pairs], Bv), ([b for _, b in ws.pairs], A)):
+            if not any(self.needs.get(x, False) for x in side):
+                continue
+            if all(x in self.vpos for x in side):
+                self.scatter(side, f"{other} * {g.src}", "s")
+            else:
+                for i, x in enumerate(side):
+                    self.contribute(x, Sym(f"float({other}[{i}]) * {g.src}"))
+        for p in ws.plain:
+            self.contribute(p, g)
+
+    # ---- the whole function -----------------------------------------------------
+    def params(self) -> list[str]:
+        return ["B", "V", *super().params()]
 
     def write(self) -> str:
         tr = self.tr
-        units = self.schedule()
-        fused = [len(u) > 1 or self.fusable(u[0]) is not None for u in units]
-        position = {v: i for i, u in enumerate(units) for v in u}
+        pinned = {tr.out} | {a for a in tr.aux if isinstance(a, Value)}
+        pinned |= {a for _, args, _ in tr.events for a in args if isinstance(a, Value)}
+        units = plan(tr.order, pinned, self.vec, self.vpos)
+        inputs = set(tr.inputs)
+        for u in units:  # a constant 0 among a sum's terms (``s = 0.0`` before a loop) adds nothing
+            for ws in u.sums:
+                ws.plain = [p for p in ws.plain if p._prim is not None or p in inputs or p.data != 0.0]
+        position = {v: k for k, u in enumerate(units) for v in u.members}
         guards_at = self.guard_positions(position)
         self.const_lines()
-        self.emit("# forward: one line per node")
+        self.emit("# forward")
         for i in guards_at.get(-1, []):
             self.guard_line(i, tr.events[i])
-        mats: dict[int, tuple[str, str]] = {}
         for k, u in enumerate(units):
-            if fused[k]:
-                mats[k] = self.fused_forward(u, len(mats) + 1)
-            else:
-                self.forward_line(u[0])
+            self.forward_unit(u, k + 1)
             for i in guards_at.get(k, []):
                 self.guard_line(i, tr.events[i])
         out = tr.out
+        body_end = len(self.lines)
         if self.needs.get(out, False):
-            self.emit(f"# backward: g_v = d{tr.names[out]}/dv, one line per edge (chain rule)")
-            self.g[out] = self.names.fresh("g_" + tr.names[out])
-            self.emit(f"{self.g[out]} = {'N.ones(B)' if self.vec(out) else 'N.count(B)'}")
-        for k in reversed(range(len(units))):
-            if k in mats:
-                self.fused_backward(units[k], *mats[k])
-            else:
-                self.backward_node(units[k][0])
-        self.emit(self.result())
-        return self.text()
-
-
-def _matrix_product_rule() -> bool:
-    """Whether the dot rule is the product rule (d/dw = x, d/dx = w): then a matrix product evaluates it."""
-    w, x = Sym("w"), Sym("x", vec=True)
-    dw, dx = ops.dot.deriv(EMIT, w, x, Sym("out"))
-    return dw is x and dx is w
-
-
-DOT_IS_PRODUCT = _matrix_product_rule()
+            self.emit(f"# backward: g_v = d{tr.names[out]}/dv; gradients of shared inputs add up in GV")
+            self.contribs[out] = [Sym("N.ones(B)" if self.vec(out) else "N.count(B)", vec=self.vec(out))]
+            for u in reversed(units):
+                self.backward_unit(u)
+        shared = [(x, k) for x, k in self.vpos.items() if self.needs.get(x, False) and x in self.contribs]
+        for x, k in shared:
+            g = self.grad(x)
+            if g is not None:
+                self.emit(f"GV = N.scatter_add(GV, {k}, {g.src})")
+                self.gv_used = True
+        if self.gv_used:
+            self.lines.insert(body_end, "    GV = N.zeros_like(V)")
+        vec_grads = []
+        for x, w in zip(tr.inputs, self.wrt):
+            if w and self.vec(x):
+                g = self.grad(x)
+                vec_grads.append("0.0" if g is None else g.src)
+        aux = [self.ref(a).src if isinstance(a, Value) else lit(a).src for a in tr.aux]
+        gv = "GV" if self.gv_used else "None"
+        self.emit(f"return {self.ref(out).src}, {tuple_src(aux)}, {gv}, {tuple_src(vec_grads)}")
+        head = "\n".join(self.header) + ("\n\n\n" if self.header else "")
+        return head + self.text()

@@ -11,14 +11,16 @@ import functools
 import threading
 import warnings
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from .. import _tree, ops
 from ..engine import Value, _to_float, gradients
 from ..modes import enable_grad
+from .arrays import dtype_name, library_of, namespace_for
 from .batched import BatchedWriter
 from .check import check_replay
-from .runtime import SCALAR_GLOBALS, GuardFailed, numpy_globals
+from .runtime import SCALAR_GLOBALS, GuardFailed, batched_globals
 from .source import run_source
 from .trace import Trace, TraceError, tracing
 from .writer import ScalarWriter
@@ -26,23 +28,31 @@ from .writer import ScalarWriter
 Argnums = int | Sequence[int] | None
 
 
-def _is_ndarray(x: Any) -> bool:
-    t = type(x)
-    return t.__name__ == "ndarray" and t.__module__ == "numpy"
+def _is_array(x: Any) -> bool:
+    return library_of(x) is not None
+
+
+_SCALARS: set[type] = {float, int, Value}  # and the Value subclasses met so far (Parameter)
 
 
 def _branches(x: Any) -> Sequence[Any] | None:
     """Lists and tuples are branches; so is a 2-D (or higher) array, as a sequence of rows."""
-    if isinstance(x, (list, tuple)):
-        return x
-    if _is_ndarray(x) and x.ndim > 1:
+    t = type(x)
+    if t in _SCALARS:  # the common case first: a call flattens every parameter
+        return None
+    if t is list or t is tuple or isinstance(x, (list, tuple)):
+        return x  # type: ignore[no-any-return]
+    if isinstance(x, Value):
+        _SCALARS.add(t)
+        return None
+    if _is_array(x) and x.ndim > 1:
         return list(x)
     return None
 
 
 def flatten_args(args: Sequence[Any]) -> tuple[list[Any], _tree.Shape, int | None]:
-    """The scalars of ``args`` (floats, or 1-D float arrays for batched inputs), their
-    shapes, and the batch size (None when nothing is batched)."""
+    """The scalars of ``args`` (floats, or 1-D arrays for batched inputs), their shapes, and
+    the batch size (None when nothing is batched)."""
     flat: list[Any] = []
     shape = tuple(_tree.flatten(a, flat, _branches) for a in args)
     batch: int | None = None
@@ -51,20 +61,22 @@ def flatten_args(args: Sequence[Any]) -> tuple[list[Any], _tree.Shape, int | Non
             continue
         if isinstance(x, Value):
             flat[i] = x.data
-        elif _is_ndarray(x) and x.ndim == 1:
-            if x.dtype.kind not in "fiu":
-                raise TypeError(f"a batched input must hold real numbers, got an array of {x.dtype}")
-            if batch is not None and len(x) != batch:
-                raise ValueError(f"batched inputs must share one length, got {batch} and {len(x)}")
-            batch = len(x)
-            flat[i] = x.astype(float, copy=False)
+            continue
+        if _is_array(x) and x.ndim == 1:
+            kind = str(x.dtype).replace("torch.", "")
+            if not kind.startswith(("float", "int", "uint")):
+                raise TypeError(f"a batched input must hold real numbers, got an array of {kind}")
+            if batch is not None and x.shape[0] != batch:
+                raise ValueError(f"batched inputs must share one length, got {batch} and {x.shape[0]}")
+            batch = int(x.shape[0])
+            flat[i] = x if kind.startswith("float") else x * 1.0  # ints compute as floats
         else:
             try:
-                flat[i] = _to_float(x.item() if _is_ndarray(x) else x)
+                flat[i] = _to_float(x.item() if _is_array(x) else x)
             except TypeError:
                 raise TypeError(
-                    "a compiled function takes floats, numpy arrays of shape (B,) (a batch) and "
-                    f"nested lists or tuples of them, not {type(x).__name__}"
+                    "a compiled function takes floats, arrays of shape (B,) (a batch: numpy, torch, CuPy "
+                    f"or JAX) and nested lists or tuples of them, not {type(x).__name__}"
                 ) from None
     if batch == 0:
         raise ValueError("batched inputs are empty (length 0)")
@@ -76,7 +88,7 @@ def _example(x: Any) -> Any:
     if isinstance(x, (list, tuple)):
         items = [_example(e) for e in x]
         return tuple(items) if isinstance(x, tuple) else items
-    if _is_ndarray(x) and x.ndim >= 1:
+    if _is_array(x) and x.ndim >= 1:
         return float(x[0]) if x.ndim == 1 else [_example(row) for row in x]
     return x
 
@@ -93,14 +105,35 @@ class Tape:
         self.source = writer.write()
         self.guards = writer.guards
         self.scalar = run_source(self.source, tr.fname, SCALAR_GLOBALS, tr.fname)
-        self._batched: dict[tuple[bool, ...], tuple[str, Callable[..., Any]]] = {}
+        self._sources: dict[tuple[bool, ...], str] = {}
+        self._picks: dict[tuple[bool, ...], list[tuple[bool, int]]] = {}
+        self._batched: dict[tuple[Any, ...], Callable[..., Any]] = {}
 
-    def batched(self, mask: tuple[bool, ...]) -> tuple[str, Callable[..., Any]]:
-        hit = self._batched.get(mask)
-        if hit is None:
-            src = BatchedWriter(self.trace, self.chosen, self.single, mask).write()
-            hit = self._batched[mask] = (src, run_source(src, self.trace.fname, numpy_globals(), "batched"))
-        return hit
+    def picks(self, mask: tuple[bool, ...]) -> list[tuple[bool, int]]:
+        """Where each returned gradient is in the batched program's results: (per example?, index)."""
+        hit = self._picks.get(mask)
+        if hit is not None:
+            return hit
+        out: list[tuple[bool, int]] = []
+        n_shared = n_vec = 0
+        for b, w in zip(mask, self.wrt):
+            if w:
+                out.append((b, n_vec if b else n_shared))
+            n_vec += b and w
+            n_shared += not b
+        self._picks[mask] = out
+        return out
+
+    def batched(self, mask: tuple[bool, ...], ns: SimpleNamespace) -> tuple[str, Callable[..., Any]]:
+        """The batched program for this mask (which inputs are arrays), running on ``ns``."""
+        src = self._sources.get(mask)
+        if src is None:
+            src = self._sources[mask] = BatchedWriter(self.trace, self.chosen, self.single, mask).write()
+        key = (mask, ns.name, ns.dtype_name, str(ns.device))
+        fn = self._batched.get(key)
+        if fn is None:
+            fn = self._batched[key] = run_source(src, self.trace.fname, batched_globals(ns), "batched")
+        return src, fn
 
 
 class Compiled:
@@ -214,7 +247,7 @@ class Compiled:
         for i, picked in enumerate(chosen):
             flat: list[Any] = []
             shape = _tree.flatten(args[i], flat)
-            if any(_is_ndarray(x) for x in flat):
+            if any(_is_array(x) for x in flat):
                 raise TraceError(f"compile: {getattr(self.f, '__name__', 'a compiled function')} is called "
                                  "on arrays inside another compiled function; call it on Values or floats")  # fmt: skip
             if picked:
@@ -236,23 +269,39 @@ class Compiled:
         return tape.guards[i][1] if 0 <= i < len(tape.guards) else f"#{i}"
 
     def _run_batched(self, tape: Tape, flat: list[Any], mask: tuple[bool, ...], batch: int) -> tuple[Any, Any]:
-        import numpy as np
-
-        src, fn = tape.batched(mask)
-        self._last_batched = src
-        with np.errstate(all="ignore"):
-            value, aux, grads = fn(batch, *flat)
-        value = np.array(np.broadcast_to(value, (batch,)), dtype=float)
+        ns, value, aux, GV, per = self._replay(tape, flat, mask, batch)
         tr = tape.trace
+        value = _column(ns, value, batch)
         if tr.has_aux:
-            shaped = [np.array(np.broadcast_to(a, (batch,)), dtype=float) for a in aux]
-            value = (value, _tree.unflatten(tr.aux_shape, iter(shaped)))
-        out: list[Any] = []
-        for g, b in zip(grads, (b for b, w in zip(mask, tape.wrt) if w)):
-            out.append(np.array(np.broadcast_to(g, (batch,)), dtype=float) if b else float(g))
+            value = (value, _tree.unflatten(tr.aux_shape, iter([_column(ns, a, batch) for a in aux])))
+        shared = GV.tolist() if GV is not None else None
+        vec = [_column(ns, g, batch) for g in per]
+        picks = tape.picks(mask)  # per returned gradient: (is it per example, its index)
+        out = [vec[i] if b else (0.0 if shared is None else shared[i]) for b, i in picks]
         it = iter(out)
         parts = [_tree.unflatten(s, it) for s, c in zip(tr.shape, tape.chosen) if c]
         return value, (parts[0] if tape.single else tuple(parts))
+
+    def _replay(self, tape: Tape, flat: list[Any], mask: tuple[bool, ...], batch: int) -> tuple[Any, ...]:
+        """Run the batched program: ``(namespace, value, aux, GV, per-example gradients)``."""
+        arrays = [x for x, b in zip(flat, mask) if b]
+        ns = namespace_for(arrays[0])
+        for a in arrays[1:]:
+            if library_of(a) != ns.name or dtype_name(a) != ns.dtype_name:
+                raise TypeError(f"batched inputs must be arrays of one library and dtype: got {ns.name} "
+                                f"{ns.dtype_name} and {library_of(a)} {dtype_name(a)}")  # fmt: skip
+        if ns.dtype_name == "float32":
+            warnings.warn(
+                "compile: the batch is float32, so the replay computes in float32 (about 7 digits), not in "
+                "the engine's float64. Pass float64 arrays for the engine's numbers (for JAX, enable "
+                "jax_enable_x64).", RuntimeWarning, stacklevel=4)  # fmt: skip
+        src, fn = tape.batched(mask, ns)
+        self._last_batched = src
+        V = ns.asarray([x for x, b in zip(flat, mask) if not b])
+        if ns.name == "numpy":
+            with ns.xp.errstate(all="ignore"):
+                return (ns, *fn(batch, V, *flat))
+        return (ns, *fn(batch, V, *flat))
 
     # ---- reading ---------------------------------------------------------
     @property
@@ -286,6 +335,14 @@ class Compiled:
     def __repr__(self) -> str:
         state = f"{self.n_traces} trace(s)" if self.n_traces else "not traced yet"
         return f"<compiled {getattr(self.f, '__name__', 'function')}: {state}>"
+
+
+def _column(ns: SimpleNamespace, x: Any, batch: int) -> Any:
+    """``x`` as a fresh array of shape (B,) (a float is repeated; nothing aliases an input)."""
+    a = ns.asarray(x)
+    if ns.name == "torch":
+        return a.broadcast_to((batch,)).clone()
+    return ns.xp.array(ns.xp.broadcast_to(a, (batch,)), dtype=ns.dtype)
 
 
 def compile(  # noqa: A001

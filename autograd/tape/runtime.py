@@ -8,12 +8,10 @@ arrays, plus what a batch needs (``N.rows`` stacks values into a matrix,
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
-from .. import ops
 from ..ops import FLOAT
 
 
@@ -35,37 +33,14 @@ SCALAR_GLOBALS: dict[str, Any] = {
 }  # fmt: skip
 
 
-@functools.lru_cache(maxsize=1)
-def numpy_globals() -> dict[str, Any]:
-    """The batched program's globals over numpy: floats plus ``N``."""
-    import numpy as np
+def _blocked(d: float, g: Any) -> Any:
+    """A step-like op's contribution: nothing passes where its local derivative is 0."""
+    return d * g if d != 0.0 else 0.0
 
-    N = ops.numpy_namespace()
-    dot = np.dot
 
-    def total(a: Any) -> float:
-        return float(a.sum())
+SCALAR_GLOBALS["blocked"] = _blocked
 
-    def vdot(a: Any, b: Any) -> float:
-        return float(dot(a, b))
 
-    def same(a: Any, b: float) -> bool:
-        a = np.asarray(a)
-        return bool(np.all((a == b) | (np.isnan(a) & (b != b))))
-
-    def same_format(a: Any, spec: str, text: str) -> bool:
-        return all(format(float(e), spec) == text for e in np.ravel(a))
-
-    def rows(B: int, items: Sequence[Any]) -> Any:
-        """A (len(items), B) matrix; a float item fills its row."""
-        out = np.empty((len(items), B))
-        for i, e in enumerate(items):
-            out[i] = e
-        return out
-
-    N.__dict__.update(
-        ones=np.ones, zeros=np.zeros, full=np.full, array=np.array, stack=np.stack, count=float,
-        matmul=np.matmul, rows=rows, total=total, vdot=vdot, same=same, same_format=same_format,
-        all_true=lambda c: bool(np.all(c)), any_true=lambda c: bool(np.any(c)),
-    )  # fmt: skip
-    return {**SCALAR_GLOBALS, "N": N}
+def batched_globals(ns: SimpleNamespace) -> dict[str, Any]:
+    """The batched program's globals: the float namespace (shared values) plus ``N``, the arrays'."""
+    return {**SCALAR_GLOBALS, "N": ns}

@@ -105,6 +105,6 @@ def run_source(src: str, name: str, globals_: dict[str, Any], tag: str) -> Calla
     filename = f"<autograd.compile:{tag}:{next(_serial)}>"
     lines = src.splitlines(keepends=True)
     linecache.cache[filename] = (len(src), None, lines, filename)
-    scope: dict[str, Any] = {}
-    exec(builtins.compile(src, filename, "exec"), dict(globals_), scope)
+    scope = dict(globals_)  # one dict: module-level constants (index arrays) are the function's globals
+    exec(builtins.compile(src, filename, "exec"), scope)
     return scope[name]  # type: ignore[no-any-return]
