@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import warnings
@@ -67,7 +68,7 @@ def mlp(form: Any, sizes: list[int]) -> Any:
     """A micrograd-style MLP whose neurons use ``form``; returns (params, forward)."""
     rng = np.random.default_rng(3)
     layers = [[([Value(float(v)) for v in rng.uniform(-1, 1, nin)], Value(float(rng.uniform(-0.1, 0.1))))
-               for _ in range(nout)] for nin, nout in zip(sizes, sizes[1:])]  # fmt: skip
+               for _ in range(nout)] for nin, nout in itertools.pairwise(sizes)]  # fmt: skip
     params = [p for layer in layers for w, b in layer for p in (*w, b)]
 
     def forward(x: list[Any]) -> Any:
@@ -83,7 +84,7 @@ def mlp(form: Any, sizes: list[int]) -> Any:
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.__name__)
 def test_every_form_of_weighted_sum_replays_batched_as_a_matrix_product(form: Any) -> None:
     params, forward = mlp(form, [2, 5, 4, 1])
-    loss = lambda ps, x, y: (1 + -y * forward(x)).relu() + 1e-3 * autograd.sum(p * p for p in ps)  # noqa: E731
+    loss = lambda ps, x, y: (1 + -y * forward(x)).relu() + 1e-3 * autograd.sum(p * p for p in ps)
     X, y = make_moons(12, noise=0.1, seed=2)
     y = [2.0 * t - 1.0 for t in y]
     c = autograd.compile(loss, argnums=0).trace(params, X[0], y[0])
@@ -167,7 +168,7 @@ def test_the_moons_demo_step_on_torch_equals_numpy() -> None:
 def test_float32_batches_warn_and_compute_in_float32() -> None:
     c = autograd.compile(lambda x, w: (x * w).tanh())
     with pytest.warns(RuntimeWarning, match="float32"):
-        value, (gx, gw) = c(torch.tensor([0.1, 0.2], dtype=torch.float32), 0.5)
+        value, (gx, _gw) = c(torch.tensor([0.1, 0.2], dtype=torch.float32), 0.5)
     assert value.dtype == torch.float32 and gx.dtype == torch.float32
     with warnings.catch_warnings():
         warnings.simplefilter("error")
