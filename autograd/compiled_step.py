@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -66,7 +67,19 @@ class CompiledStep:
 
     max_label_traces = 64
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str = "numpy", device: str | None = None) -> None:
+        """``backend`` is "numpy" or "torch"; ``device`` a torch device ("cpu", "cuda", "cuda:1").
+
+        Asked for CUDA without a CUDA device, it warns and trains on the CPU.
+        """
+        if backend not in ("numpy", "torch"):
+            raise ValueError(f"fit(compiled=True): backend must be 'numpy' or 'torch', got {backend!r}")
+        if device is not None and backend != "torch":
+            raise ValueError("fit(compiled=True): device= needs backend='torch'")
+        self.backend = backend
+        self.device = device
+        if backend == "torch":
+            self.device = _torch_device(device)
         self._fns: dict[Any, Compiled] = {}  # "y" (labels are inputs), or one per label value
         self._labels_are_inputs: bool | None = None  # decided by the first trace
         self._label_reads: list[str] = []  # where loss_fn read a label's number, if it did
@@ -81,19 +94,19 @@ class CompiledStep:
             raise ImportError("fit(compiled=True) needs numpy: pip install 'scalar-autograd[numpy]'") from None
         params = list(model.parameters())
         X = np.asarray([_plain(x) for x in Xb], dtype=float)
-        xarg = np.moveaxis(X, 0, -1)  # the batch last: one array of shape (B,) per feature
+        xarg = self._arrays(np.moveaxis(X, 0, -1))  # the batch last: one array of shape (B,) per feature
         keys = [_to_float(t.data if isinstance(t, Value) else t) for t in yb]
         if self._labels_are_inputs is None:
             self._decide(model, loss_fn, params, Xb[0], yb[0], keys[0])
         groups: list[tuple[Any, Compiled, tuple[Any, ...]]] = []
         if self._labels_are_inputs:
-            groups.append((np.arange(len(keys)), self._fns["y"], (xarg, np.asarray(keys))))
+            groups.append((np.arange(len(keys)), self._fns["y"], (xarg, self._arrays(np.asarray(keys)))))
         else:
             karr = np.asarray(keys)
             for k, label in dict(zip(keys, yb)).items():  # each label's first object, as loss_fn sees it
                 idx = np.flatnonzero(karr == k)
                 fn = self._label_fn(model, loss_fn, params, k, label, Xb[idx[0]])
-                groups.append((idx, fn, (xarg[..., idx],)))
+                groups.append((idx, fn, (xarg[..., self._arrays(idx)],)))
         total = 0.0
         grads = np.zeros(len(params))
         outs: list[Any] = [None] * len(keys)
@@ -101,7 +114,7 @@ class CompiledStep:
             (values, aux), g = fn(params, *rest)
             total += float(values.sum())
             grads += g
-            per = aux.tolist() if not isinstance(aux, list) else np.stack(aux, axis=1).tolist()
+            per = aux.tolist() if not isinstance(aux, list) else [list(row) for row in zip(*(a.tolist() for a in aux))]
             for i, o in zip(idx.tolist(), per):
                 outs[i] = o
         n = len(keys)
@@ -112,6 +125,14 @@ class CompiledStep:
         for p, g in zip(params, mean_grads):
             p.grad = p.grad + g
         return loss, outs
+
+    def _arrays(self, a: Any) -> Any:
+        """A numpy array as the backend's (a torch tensor on the device)."""
+        if self.backend == "numpy":
+            return a
+        import torch
+
+        return torch.as_tensor(a, device=self.device)
 
     # ---- labels: inputs, or one trace per value ----------------------------------
     def _decide(self, model: Any, loss_fn: Callable[..., Any], params: list[Value], x: Any, y: Any,
@@ -175,6 +196,24 @@ class CompiledStep:
                 "the mean over the batch of a per-example loss (autograd.nn losses with reduction='mean') "
                 "and a model whose forward is traceable (no .data reads). Train with compiled=False."
             )
+
+
+def _torch_device(device: str | None) -> str:
+    """``device``, or "cpu" with a warning when it asks for CUDA and there is none."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError("fit(compiled=True, backend='torch') needs torch: "
+                          "pip install 'scalar-autograd[torch]'") from None  # fmt: skip
+    device = device or "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        warnings.warn(
+            f"fit(compiled=True, backend='torch', device={device!r}): no CUDA device is available "
+            "(torch.cuda.is_available() is False), so the compiled step trains on the CPU.",
+            RuntimeWarning, stacklevel=4,
+        )  # fmt: skip
+        return "cpu"
+    return device
 
 
 def _depends_on(values: list[Value], leaf: Value) -> bool:

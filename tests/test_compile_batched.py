@@ -179,3 +179,23 @@ def test_mixed_libraries_are_refused() -> None:
     c = autograd.compile(lambda x, y: x * y)
     with pytest.raises(TypeError, match="one library and dtype"):
         c(np.array([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float64))
+
+
+def test_fit_compiled_on_torch_trains_like_numpy_and_falls_back_without_cuda() -> None:
+    from autograd.train import fit
+
+    X, y = make_moons(40, noise=0.1, seed=0)
+    y = [2 * t - 1 for t in y]
+    a, b = nn.MLP(2, [8, 1], seed=5), nn.MLP(2, [8, 1], seed=5)
+    h1 = fit(a, nn.hinge_loss, X, y, epochs=3, batch_size=16, progress=False, compiled=True)
+    if torch.cuda.is_available():  # pragma: no cover - no GPU here
+        h2 = fit(b, nn.hinge_loss, X, y, epochs=3, batch_size=16, progress=False, compiled=True,
+                 backend="torch", device="cuda")  # fmt: skip
+    else:
+        with pytest.warns(RuntimeWarning, match="no CUDA device is available"):
+            h2 = fit(b, nn.hinge_loss, X, y, epochs=3, batch_size=16, progress=False, compiled=True,
+                     backend="torch", device="cuda")  # fmt: skip
+    assert all(close(p, q) for p, q in zip(h1.loss, h2.loss)) and h1.train_acc == h2.train_acc
+    assert all(close(p.data, q.data, 10.0) for p, q in zip(a.parameters(), b.parameters()))
+    with pytest.raises(ValueError, match="backend must be"):
+        fit(a, nn.hinge_loss, X, y, epochs=1, progress=False, compiled=True, backend="jax")
