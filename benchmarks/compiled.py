@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import sys
 import time
@@ -193,8 +194,9 @@ def main() -> None:
         print("batched demo step side by side (torch.set_num_threads(1)); minimum of repeats")
         for model, label in (("mlp", "nn.MLP"), ("loops", "micrograd-style loops")):
             e = results[f"eager_{model}"]
-            print(f"  {label:22s} numpy {ms[f'numpy_{model}']:7.3f} ms   torch CPU {ms[f'torch_{model}']:7.3f} ms   "
-                  f"torch eager {e * 1e3:7.3f} ms   numpy/eager {results[f'numpy_{model}'] / e:5.2f} (goal <= 1)")  # fmt: skip
+            print(f"  {label:22s} numpy {ms[f'numpy_{model}']:7.3f} ms   "
+                  f"torch CPU {ms[f'torch_{model}']:7.3f} ms   torch eager {e * 1e3:7.3f} ms   "
+                  f"numpy/eager {results[f'numpy_{model}'] / e:5.2f} (goal <= 1)")  # fmt: skip
     else:
         print("torch is not installed: pip install 'scalar-autograd[torch]' (skipping the side-by-side step)")
 
@@ -216,13 +218,14 @@ def side_by_side(X: list[Any], y: list[Any], weights: Any, reps: int) -> dict[st
     out: dict[str, float] = {}
     cols, ys = np.array(X).T, np.array(y)
     tcols, tys = torch.tensor(cols), torch.tensor(ys)
-    models = {"mlp": (ours_mlp(weights), autograd.sum), "loops": (MicroMLP(load_engine("autograd"), weights), sum)}
+    models = {"mlp": (ours_mlp(weights), autograd.sum),
+              "loops": (MicroMLP(load_engine("autograd"), weights), sum)}  # fmt: skip
     for name, (model, total) in models.items():
         params = model.parameters()
         step = demo_step(model, params, total).trace(params, X[0], y[0])
         for lib, args in (("numpy", (cols, ys)), ("torch", (tcols, tys))):
 
-            def run(args: Any = args) -> None:
+            def run(args: Any = args, step: Any = step, params: list[Any] = params) -> None:
                 _, grads = step(params, *args)
                 for p, g in zip(params, grads):
                     p.data -= 0.01 / len(ys) * g
@@ -230,7 +233,7 @@ def side_by_side(X: list[Any], y: list[Any], weights: Any, reps: int) -> dict[st
             out[f"{lib}_{name}"] = best(run, reps)
     sizes = [len(weights[0][0][0])] + [len(layer) for layer in weights]
     layers: list[Any] = []
-    for k, (a, b) in enumerate(zip(sizes, sizes[1:])):
+    for k, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(torch.nn.Linear(a, b).double())
         if k < len(sizes) - 2:
             layers.append(torch.nn.ReLU())
