@@ -312,3 +312,44 @@ def test_every_nn_loss_trains_compiled_on_real_labels_or_refuses(name: str, data
         assert math.isclose(got, loss, rel_tol=1e-9, abs_tol=1e-12), (name, yb)
         scale = 1.0 + max(abs(g) for g in expected)
         assert all(abs(p.grad - g) <= 1e-9 * scale for p, g in zip(model.parameters(), expected)), (name, yb)
+
+
+# ---- the layered scalar program (big traces) is backward() too ------------------------
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.integers(1, 4), min_size=1, max_size=3), st.sampled_from(["relu", "tanh", "sigmoid", "linear"]),
+       st.integers(1, 3), st.booleans(), st.integers(0, 10**6))  # fmt: skip
+def test_layers_written_as_list_operations_stay_bit_identical(hidden: list[int], act: str, n: int,
+                                                             inputs_too: bool, seed: int) -> None:  # fmt: skip
+    from autograd.tape import compiled
+
+    rng = np.random.default_rng(seed)
+    model = nn.MLP(2, [*hidden, 1], activation=act, seed=seed % 97)
+    params = model.parameters()
+    X = rng.uniform(-2, 2, (n, 2)).tolist()
+    Y = [1.0 if k % 2 else -1.0 for k in range(n)]
+
+    def loss(ps: Any, xs: Any, ys: Any) -> Value:
+        return autograd.sum((1 + -y * model(x)).relu() for x, y in zip(xs, ys)) + 1e-3 * autograd.sum(p * p for p in ps)
+
+    old = compiled.LAYERED_EDGES
+    compiled.LAYERED_EDGES = 0
+    try:
+        c = autograd.compile(loss, argnums=None if inputs_too else 0)
+        value, grads = c(params, X, Y)
+    finally:
+        compiled.LAYERED_EDGES = old
+    assert "acc_layer(" in c.source  # the layered program was written
+    xs = [[Value(a) for a in row] for row in X]
+    out = loss(params, xs, Y)
+    for p in params:
+        p.grad = 0.0
+    out.backward()
+    assert bits(value) == bits(out.data)
+    g_params = grads[0] if inputs_too else grads
+    assert [bits(g) for g in g_params] == [bits(p.grad) for p in params]
+    if inputs_too:
+        assert [[bits(g) for g in row] for row in grads[1]] == [[bits(v.grad) for v in row] for row in xs]
+    for p in params:
+        p.grad = 0.0

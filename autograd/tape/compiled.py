@@ -17,13 +17,14 @@ from typing import Any
 from .. import _tree, ops
 from ..engine import Value, _to_float, gradients
 from ..modes import enable_grad
+from . import scalar
 from .arrays import dtype_name, library_of, namespace_for
 from .batched import BatchedWriter
 from .check import check_replay
 from .runtime import SCALAR_GLOBALS, GuardFailed, batched_globals
 from .source import run_source
 from .trace import Trace, TraceError, tracing
-from .writer import ScalarWriter
+from .writer import LayeredWriter, ScalarWriter
 
 Argnums = int | Sequence[int] | None
 
@@ -93,6 +94,25 @@ def _example(x: Any) -> Any:
     return x
 
 
+LAYERED_EDGES = 2048
+"""A trace whose dot nodes have at least this many edges is written with layers as list operations
+(scalar.py): the edge-per-line program would take CPython's compile() too long. Smaller ones keep
+one line per edge, which reads best."""
+
+
+def scalar_writer(tr: Trace, chosen: list[bool], single: bool) -> ScalarWriter:
+    """The layered writer for a big trace with layers it can write without reordering a sum."""
+    edges = sum(len(ops.dot.inputs(v)) for v in tr.order if v._prim is ops.dot)
+    if edges < LAYERED_EDGES or tr.events:
+        return ScalarWriter(tr, chosen, single)
+    wrt = [c for c, s in zip(chosen, tr.shape) for _ in range(_tree.count(s))]
+    needs: dict[Value, bool] = dict(zip(tr.inputs, wrt))
+    for v in tr.order:
+        needs[v] = any(needs.get(c, False) for c in v._prim.inputs(v))  # type: ignore[union-attr]
+    p = scalar.plan(tr.order, tr.inputs, needs, tr.out)
+    return ScalarWriter(tr, chosen, single) if p is None else LayeredWriter(tr, chosen, single, p)
+
+
 class Tape:
     """A trace and the code written from it (scalar now, batched per mask on demand)."""
 
@@ -101,7 +121,7 @@ class Tape:
         self.chosen = chosen
         self.single = single
         self.wrt = [c for c, s in zip(chosen, tr.shape) for _ in range(_tree.count(s))]
-        writer = ScalarWriter(tr, chosen, single)
+        writer = scalar_writer(tr, chosen, single)
         self.source = writer.write()
         self.guards = writer.guards
         self.scalar = run_source(self.source, tr.fname, SCALAR_GLOBALS, tr.fname)

@@ -20,7 +20,10 @@ from collections.abc import Callable, Iterable
 
 from .. import ops
 
-HELPERS = ("nan", "inf", "N", "B", "V", "GV", "GuardFailed", "same", "same_format", "blocked")
+HELPERS = (
+    "nan", "inf", "N", "B", "V", "GV", "V_in", "GuardFailed", "same", "same_format", "blocked", "acc_layer",
+    "dots", "map", "list", "zip",
+)  # fmt: skip
 """Names the generated code uses for itself besides the namespace functions."""
 
 RESERVED = frozenset(ops.NAMESPACE_FUNCTIONS) | frozenset(HELPERS) | frozenset(dir(builtins))
@@ -45,7 +48,7 @@ class Names:
     with one (``g_x``, ``t1``) is given a suffix, so ``g_`` + a name is always free.
     """
 
-    PREFIXES = ("g_", "G", "t_", "Z_", "X_", "W_", "H_", "k_", "A_", "Bv_", "L_")
+    PREFIXES = ("g_", "G", "t_", "Z", "X", "W", "H", "k_", "A_", "Bv_", "ROWS", "F_", "D_")
 
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self.taken: set[str] = set(RESERVED) | set(taken)

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..ops import FLOAT
+from .scalar import acc_layer, dots
 
 
 class GuardFailed(Exception):
@@ -39,6 +40,8 @@ def _blocked(d: float, g: Any) -> Any:
 
 
 SCALAR_GLOBALS["blocked"] = _blocked
+SCALAR_GLOBALS["acc_layer"] = acc_layer
+SCALAR_GLOBALS["dots"] = dots
 
 
 def batched_globals(ns: SimpleNamespace) -> dict[str, Any]:

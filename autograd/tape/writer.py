@@ -199,3 +199,203 @@ def _number(x: Any) -> Any:
         return lit(_to_float(x))
     except TypeError:
         return x
+
+
+class LayeredWriter(ScalarWriter):
+    """The scalar program with layers of dots as list operations (scalar.py explains why and how)."""
+
+    def __init__(self, tr: Trace, chosen: Sequence[bool], single: bool, p: Any) -> None:
+        super().__init__(tr, chosen, single)
+        self.p = p
+        self.loc: dict[Value, Sym] = {}  # a member's value: an element of its step's list
+        self.lists: dict[int, str] = {}  # id of a layer -> its G_X list, once made
+        self.header: list[str] = []
+        self.rows: dict[tuple[tuple[int, ...], ...], tuple[str, str]] = {}  # rows -> (ROWS_k, W_k)
+        self.sizes: dict[str, int] = {}  # the length of each step's list
+        self.consts_made: dict[tuple[Any, ...], str] = {}
+        self.maps_made: dict[Any, tuple[str, str]] = {}
+
+    def ref(self, v: Value) -> Sym:
+        where = self.loc.get(v)
+        return super().ref(v) if where is None else where
+
+    def home(self, v: Value) -> str | None:
+        """The list element that holds ``v``'s gradient, if it is kept in a list."""
+        h = self.p.homes.get(v)
+        if h is None:
+            return None
+        name, i = h
+        if name != "G_in":
+            layer = self.p.x_home[int(name[1:])]
+            if id(layer) not in self.lists:
+                self.lists[id(layer)] = self.names.fresh("G_X")
+                self.emit(f"{self.lists[id(layer)]} = [0.0] * {len(layer.xs)}")
+            name = self.lists[id(layer)]
+        return f"{name}[{i}]"
+
+    def gref(self, v: Value) -> str:
+        return self.home(v) or self.g.get(v, "0.0")
+
+    def accumulate(self, child: Value, local: Sym, gv: Sym, blocks: bool = False) -> None:
+        h = self.home(child)
+        if h is None:
+            return super().accumulate(child, local, gv, blocks)
+        if blocks and local.const is None:
+            d = self.blocked_local()
+            self.emit(f"if ({d} := {local.src}) != 0.0: {h} += {d} * {gv.src}")
+        elif not (blocks and local.const == 0.0):
+            self.emit(f"{h} += {(gv if local.const == 1.0 and type(local.const) is float else local * gv).src}")
+
+    # ---- forward --------------------------------------------------------------
+    def elementwise(self, v: Value) -> tuple[str, str]:
+        """Module-level functions for an activation over a list: its forward ``F(z)``, and its
+        backward ``D(z, h, g)``, the gradient its input gets (from 0.0, as backward() does)."""
+        prim = v._prim
+        assert prim is not None
+        key = (prim, prim.constants(v))
+        hit = self.maps_made.get(key)
+        if hit is not None:
+            return hit
+        fwd = ops.symbolic(prim.forward(EMIT, Sym("z"), *key[1]))
+        (d,) = prim.deriv(EMIT, Sym("z"), *key[1], Sym("h"))
+        d = ops.symbolic(d)
+        F = fwd.src[: -len("(z)")] if fwd.src == f"{fwd.src[: -len('(z)')]}(z)" and fwd.src[:-3].isidentifier() else ""
+        if not F:
+            F = self.names.fresh(f"F_{prim.name}")
+            self.header.append(f"def {F}(z):\n    return {fwd.src}\n")
+        D = self.names.fresh(f"D_{prim.name}")
+        if prim.blocks and d.const is None:  # a zero local derivative passes nothing back
+            body = f"t = {d.src}\n    return 0.0 + t * g if t != 0.0 else 0.0"
+        else:
+            body = f"return {(lit(0.0) + d * Sym('g')).src}"
+        self.header.append(f"def {D}(z, h, g):\n    {body}\n")
+        self.maps_made[key] = (F, D)
+        return F, D
+
+    def gathered(self, nodes: Sequence[Value]) -> str:
+        """The gradients of ``nodes`` as a list: a slice when they sit side by side in one list."""
+        refs = [self.gref(v) for v in nodes]
+        first = refs[0].split("[")
+        if len(first) == 2 and first[1][:-1].isdigit():
+            name, start = first[0], int(first[1][:-1])
+            if refs == [f"{name}[{start + j}]" for j in range(len(refs))]:
+                return f"{name}[{start}:{start + len(refs)}]"
+        return "[" + ", ".join(refs) + "]"
+
+    def constant(self, base: str, value: tuple[Any, ...]) -> str:
+        """A module-level constant for ``value`` (made once, shared by every step that uses it)."""
+        name = self.consts_made.get(value)
+        if name is None:
+            name = self.consts_made[value] = self.names.fresh(base)
+            self.header.append(f"{name} = {value!r}")
+        return name
+
+    def weights(self, rows: list[tuple[int, ...]]) -> str:
+        key = tuple(rows)
+        if key not in self.rows:
+            R, W = self.names.fresh("ROWS"), self.names.fresh("W")
+            self.header.append(f"{R} = {key!r}")
+            self.rows[key] = (R, W)
+            self.emit(f"{W} = [[V_in[i] for i in row] for row in {R}]")
+        return self.rows[key][1]
+
+    def listed(self, nodes: Sequence[Value]) -> str:
+        """``nodes`` as a list display; a run of one step's list is unpacked with ``*``."""
+        items, i = [], 0
+        while i < len(nodes):
+            r = self.loc.get(nodes[i])
+            name = r.src.split("[")[0] if r is not None else ""
+            j = i
+            while r is not None and j < len(nodes) and (q := self.loc.get(nodes[j])) is not None and (
+                    q.src == f"{name}[{j - i}]"):  # fmt: skip
+                j += 1
+            if j > i and j - i == self.sizes.get(name, -1):
+                items.append(f"*{name}")
+                i = j
+            else:
+                items.append(self.ref(nodes[i]).src)
+                i += 1
+        return "[" + ", ".join(items) + "]"
+
+    def forward_step(self, s: Any) -> None:
+        if s.kind == "node":
+            v = s.members[0]
+            self.emit(f"{self.tr.names[v]} = {self.forward_expr(v).src}")
+            return
+        if s.kind == "layer":
+            W = self.weights(s.rows)
+            X, Z = self.names.fresh("X"), self.names.fresh("Z")
+            self.emit(f"{X} = {self.listed(s.xs)}")
+            self.emit(f"{Z} = dots({W}, {X})  # {len(s.members)} dot nodes over the same inputs")
+            s.name, s.x_name, s.w_name = Z, X, W
+        else:
+            assert s.source is not None
+            H = self.names.fresh("H")
+            self.emit(f"{H} = list(map({self.elementwise(s.members[0])[0]}, {s.source.name}))")
+            s.name = H
+        self.sizes[s.name] = len(s.members)
+        for j, v in enumerate(s.members):
+            self.loc[v] = Sym(f"{s.name}[{j}]")
+
+    # ---- backward -------------------------------------------------------------
+    def backward_step(self, s: Any) -> None:
+        if s.kind == "node":
+            v = s.members[0]
+            if (v in self.g or self.home(v) is not None) and self.needs.get(v, False):
+                prim = v._prim
+                gv = Sym(self.gref(v))
+                for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
+                    if self.needs.get(child, False):
+                        self.accumulate(child, ops.symbolic(local), gv, prim.blocks)
+            return
+        if s.kind == "map":
+            GZ = self.names.fresh("GZ")
+            self.emit(f"{GZ} = list(map({self.elementwise(s.members[0])[1]}, {s.source.name}, {s.name}, "
+                      f"{self.gathered(s.members)}))")  # fmt: skip
+            s.source.gz = GZ
+            return
+        gz = s.gz or self.gathered(s.members)
+        needed = [(k, x) for k, x in enumerate(s.xs) if self.needs.get(x, False)]
+        if not needed:
+            gx, xto = "None", "None"
+        elif needed[0][1] in self.p.homes and self.p.homes[needed[0][1]][0] == "G_in":
+            gx = "G_in"
+            xto = self.constant("XTO", tuple((k, self.p.homes[x][1]) for k, x in needed))
+        else:
+            gx = str(self.home(needed[0][1])).split("[")[0]
+            xto = "None" if len(needed) == len(s.xs) else self.constant("XTO", tuple((k, k) for k, _ in needed))
+        R = self.rows[tuple(s.rows)][0]
+        self.emit(f"acc_layer(G_in, {R}, {s.x_name}, {s.w_name}, {gz}, {gx}, {xto})")
+
+    def write(self) -> str:
+        tr = self.tr
+        self.const_lines()
+        self.emit("V_in = [" + ", ".join(tr.names[x] for x in tr.inputs) + "]")
+        self.emit("# forward: one line per node, or per layer of dot nodes")
+        steps = self.p.forward
+        guards_at = self.guard_positions({v: k for k, s in enumerate(steps) for v in s.members}) if tr.events else {}
+        for i in guards_at.get(-1, []):
+            self.guard_line(i, tr.events[i])
+        for k, s in enumerate(steps):
+            self.forward_step(s)
+            for i in guards_at.get(k, []):
+                self.guard_line(i, tr.events[i])
+        out = tr.out
+        self.emit(f"# backward: g_v = d{tr.names[out]}/dv, edge by edge in the order backward() takes them;")
+        self.emit("# G_in holds the inputs' gradients, G_X a layer's inputs'; each starts at 0.0")
+        self.emit(f"G_in = [0.0] * {len(tr.inputs)}")
+        if self.needs.get(out, False):
+            h = self.home(out)
+            if h is not None:
+                self.emit(f"{h} += 1.0")
+            else:
+                self.g[out] = self.names.fresh("g_" + tr.names[out])
+                self.emit(f"{self.g[out]} = 1.0")
+            for s in self.p.backward:
+                self.backward_step(s)
+        self.emit(self.result())
+        head = "\n\n".join(self.header) + ("\n\n\n" if self.header else "")
+        return head + self.text()
+
+    def grads(self) -> list[str]:
+        return [f"G_in[{k}]" for k, w in enumerate(self.wrt) if w]
