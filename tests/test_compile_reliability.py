@@ -340,7 +340,7 @@ def test_layers_written_as_list_operations_stay_bit_identical(hidden: list[int],
         value, grads = c(params, X, Y)
     finally:
         compiled.LAYERED_EDGES = old
-    assert "acc_layer(" in c.source  # the layered program was written
+    assert "_w(GW" in c.source  # the layered program was written
     xs = [[Value(a) for a in row] for row in X]
     out = loss(params, xs, Y)
     for p in params:

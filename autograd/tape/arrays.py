@@ -96,7 +96,9 @@ def _torch(dtype: Any, device: Any) -> SimpleNamespace:
         return a if isinstance(a, torch.Tensor) else torch.as_tensor(a, dtype=dtype, device=device)
 
     def where(c: Any, a: Any, b: Any) -> Any:
-        return torch.where(t(c), t(a), t(b))
+        if not isinstance(c, torch.Tensor):  # a condition on shared values: a Python bool
+            return a if c else b
+        return torch.where(c, t(a), t(b))
 
     def heaviside(x: Any, at0: float) -> Any:
         return where(x > 0, 1.0, where(x < 0, 0.0, where(x == 0, at0, math.nan)))

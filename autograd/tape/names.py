@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterable
 from .. import ops
 
 HELPERS = (
-    "nan", "inf", "N", "B", "V", "GV", "V_in", "GuardFailed", "same", "same_format", "blocked", "acc_layer",
-    "dots", "map", "list", "zip",
+    "nan", "inf", "N", "B", "V", "GV", "V_in", "GuardFailed", "same", "same_format", "blocked", "dots_flat",
+    "acc_weights_flat", "acc_inputs_flat", "acc_inputs_at", "scatter", "map", "list", "zip",
 )  # fmt: skip
 """Names the generated code uses for itself besides the namespace functions."""
 
@@ -44,11 +44,12 @@ def sanitize(label: str) -> str:
 class Names:
     """Unique identifiers, none of them reserved; ``fresh`` suffixes ``_2``, ``_3``, ... as needed.
 
-    Generated prefixes are kept apart from user names: a user name that starts
-    with one (``g_x``, ``t1``) is given a suffix, so ``g_`` + a name is always free.
+    The generated code draws its own names from the same ``Names`` (after the user's), so
+    they never collide; a user name that starts like a gradient's (``g_x``) is also given a
+    ``u_`` prefix, so that ``g_`` + a name always reads as a gradient.
     """
 
-    PREFIXES = ("g_", "G", "t_", "Z", "X", "W", "H", "k_", "A_", "Bv_", "ROWS", "F_", "D_")
+    PREFIXES = ("g_",)
 
     def __init__(self, taken: Iterable[str] = ()) -> None:
         self.taken: set[str] = set(RESERVED) | set(taken)

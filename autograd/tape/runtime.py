@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..ops import FLOAT
-from .scalar import acc_layer, dots
+from .unrolled import acc_inputs_at, acc_inputs_flat, acc_weights_flat, dots_flat, scatter
 
 
 class GuardFailed(Exception):
@@ -40,8 +40,8 @@ def _blocked(d: float, g: Any) -> Any:
 
 
 SCALAR_GLOBALS["blocked"] = _blocked
-SCALAR_GLOBALS["acc_layer"] = acc_layer
-SCALAR_GLOBALS["dots"] = dots
+SCALAR_GLOBALS.update(dots_flat=dots_flat, acc_weights_flat=acc_weights_flat, acc_inputs_flat=acc_inputs_flat,
+                      acc_inputs_at=acc_inputs_at, scatter=scatter)
 
 
 def batched_globals(ns: SimpleNamespace) -> dict[str, Any]:

@@ -5,34 +5,35 @@ inputs, then one activation per dot. Written one line per edge, the 100-sample
 demo loss is 80,000 lines, and CPython's ``compile()`` alone takes most of a
 second. So the scalar program writes a layer as list operations:
 
-    Z_3 = [dot(w, X_3) for w in W_1]             # the engine's dot, row by row
-    H_3 = [relu(z) for z in Z_3]
+    Z_3 = L16x17_f(W_2, X_3)       # the layer's 16 dots, each 0.0 + w0*x0 + ... (unrolled.py)
+    H_3 = F_relu(Z_3)
     ...
-    acc_layer(G_in, ROWS_1, X_3, G_X_3, W_1, GZ_3)   # the dot rule's edges, node by node
+    GZ_3 = D_relu(Z_3, H_3, G_X_4[0:16])
+    GW_2 = L16x17_w(GW_2, X_3, GZ_3)  # the dot rule's edges, dot after dot
+    G_X_3 = L16x17_x(G_X_3, W_2, GZ_3)
 
-Nothing is reassociated: each dot is the float namespace's ``dot``, and
-``acc_layer`` adds each edge's contribution ``x * g`` or ``w * g`` to its
+Nothing is reassociated: each dot is summed as the float namespace's ``dot``
+does, and the layer functions add each edge's contribution ``x * g`` or ``w * g`` to its
 gradient one at a time, node after node, as ``backward()`` does. Only the
 moment of each step moves (a layer's dots run together). ``plan`` checks, by
 replaying the bookkeeping, that every gradient still receives its
 contributions in backward()'s order and that each node's gradient is complete
 before it is used; if not, the program is written node by node.
 
-Gradients live in lists: the inputs' in ``G_in`` (by input index), the inputs
-shared by a layer in ``G_X_k`` (by position); ``homes`` says where.
+Gradients live in lists: a layer's weights' in ``GW`` (a row per dot, shared by
+every sample's copy of the layer), the inputs a layer shares in ``G_X_k``, the other
+inputs of f in ``G_in``; ``homes`` says where.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .. import ops
 from ..engine import Value
-from ..ops import FLOAT
 from .fuse import FUSABLE
-
-dot = FLOAT.dot
 
 
 @dataclass(eq=False)
@@ -54,7 +55,8 @@ class Step:
 class Plan:
     forward: list[Step]
     backward: list[Step]
-    homes: dict[Value, tuple[str, int]]  # node -> (list, index) holding its gradient; names set by the writer
+    homes: dict[Value, tuple[Any, ...]]  # node -> where its gradient is kept: ("in", k), ("x", layer, i),
+    # ("w", rows, j, i): in G_in, in a layer's G_X, or in the rows GW of a layer's weights
     x_home: dict[int, Step]  # id of a layer -> the layer (whose G_X list homes its inputs)
 
 
@@ -114,13 +116,20 @@ def plan(order: Sequence[Value], inputs: Sequence[Value], needs: dict[Value, boo
         if v not in owner:
             owner[v] = Step("node", [v])
             steps.append(owner[v])
-    homes: dict[Value, tuple[str, int]] = {x: ("G_in", k) for k, x in enumerate(inputs)}
+    homes: dict[Value, tuple[Any, ...]] = {x: ("in", k) for k, x in enumerate(inputs)}
     x_home: dict[int, Step] = {}
     for layer in layers:
         for i, x in enumerate(layer.xs):
             if needs.get(x, False) and x not in index:
-                homes[x] = (f"#{id(layer)}", i)
+                homes[x] = ("x", id(layer), i)
                 x_home[id(layer)] = layer
+    for key in dict.fromkeys(tuple(layer.rows) for layer in layers):  # a weight's gradient lives in its
+        for j, row in enumerate(key):  # layer's rows, the same for every sample's copy of the layer
+            for i, k in enumerate(row):
+                h = ("w", key, j, i)
+                if homes[inputs[k]][0] == "w" and homes[inputs[k]] != h:
+                    return None  # one weight in two places: it has no single home
+                homes[inputs[k]] = h
     bwd = sorted(steps, key=lambda s: max(position[m] for m in s.members))
     if not _keeps_backward_order(bwd, backward, needs, owner, out):
         return None
@@ -210,33 +219,3 @@ def _forward_order(steps: list[Step], owner: dict[Value, Step], position: dict[V
                 tie += 1
                 heapq.heappush(ready, (first[id(r)], tie, r))
     return done if len(done) == len(steps) else None
-
-
-# --------------------------------------------------------------------------
-# Writing the program from a plan.
-# --------------------------------------------------------------------------
-
-
-def acc_layer(G: list[float], rows: Sequence[Sequence[int]], xs: Sequence[float], W: Sequence[Sequence[float]],
-              gz: Sequence[float], GX: list[float] | None, xto: Sequence[tuple[int, int]] | None) -> None:  # fmt: skip
-    """A layer of dot nodes, backward, node after node as backward() visits them.
-
-    For dot j with gradient ``gz[j]``: each weight ``G[rows[j][i]] += xs[i] * gz[j]``, then
-    each input ``GX[t] += W[j][k] * gz[j]`` for the (position k, target t) pairs in ``xto``
-    (every position, when ``xto`` is None). The dot rule: d/dw = x, d/dx = w.
-    """
-    for row, w, g in zip(rows, W, gz):
-        for i, x in zip(row, xs):
-            G[i] += x * g
-        if GX is not None:
-            if xto is None:
-                for k, wk in enumerate(w):
-                    GX[k] += wk * g
-            else:
-                for k, t in xto:
-                    GX[t] += w[k] * g
-
-
-def dots(W: Sequence[Sequence[float]], xs: Sequence[float]) -> list[float]:
-    """``[dot(w, xs) for w in W]``: each row by the float namespace's dot, as the engine computes it."""
-    return [dot(w, xs) for w in W]

@@ -17,6 +17,7 @@ from ..engine import Value, _to_float
 from ..ops import EMIT, Sym, lit
 from .source import signature, struct_src, tuple_src, wrap_stmt
 from .trace import Event, Trace
+from .unrolled import UNROLL_LIMIT, layer_functions
 
 _CMP = ("<", "<=", ">", ">=")
 
@@ -214,6 +215,9 @@ class LayeredWriter(ScalarWriter):
         self.sizes: dict[str, int] = {}  # the length of each step's list
         self.consts_made: dict[tuple[Any, ...], str] = {}
         self.maps_made: dict[Any, tuple[str, str]] = {}
+        self.grad_rows: dict[tuple[tuple[int, ...], ...], str] = {}  # rows -> GW_k
+        self.shapes: dict[tuple[int, int], str] = {}  # (dots, inputs) -> the layer functions' prefix
+        self.backward_head: list[str] = []  # lines that make the GW rows, at the start of backward
 
     def ref(self, v: Value) -> Sym:
         where = self.loc.get(v)
@@ -224,14 +228,27 @@ class LayeredWriter(ScalarWriter):
         h = self.p.homes.get(v)
         if h is None:
             return None
-        name, i = h
-        if name != "G_in":
-            layer = self.p.x_home[int(name[1:])]
-            if id(layer) not in self.lists:
-                self.lists[id(layer)] = self.names.fresh("G_X")
-                self.emit(f"{self.lists[id(layer)]} = [0.0] * {len(layer.xs)}")
-            name = self.lists[id(layer)]
-        return f"{name}[{i}]"
+        if h[0] == "in":
+            return f"G_in[{h[1]}]"
+        if h[0] == "w":
+            return f"{self.weight_grads(h[1])}[{h[2] * len(h[1][0]) + h[3]}]"
+        layer = self.p.x_home[h[1]]
+        return f"{self.input_grads(layer)}[{h[2]}]"
+
+    def weight_grads(self, rows: tuple[tuple[int, ...], ...]) -> str:
+        """The rows that hold the gradients of a layer's weights (made at the start of backward)."""
+        name = self.grad_rows.get(rows)
+        if name is None:
+            name = self.grad_rows[rows] = self.names.fresh("GW")
+            self.backward_head.append(f"{name} = [0.0] * {len(rows) * len(rows[0])}")
+        return name
+
+    def input_grads(self, layer: Any) -> str:
+        """The list that holds the gradients of a layer's shared inputs, made when first needed."""
+        if id(layer) not in self.lists:
+            self.lists[id(layer)] = self.names.fresh("G_X")
+            self.emit(f"{self.lists[id(layer)]} = [0.0] * {len(layer.xs)}")
+        return self.lists[id(layer)]
 
     def gref(self, v: Value) -> str:
         return self.home(v) or self.g.get(v, "0.0")
@@ -248,8 +265,8 @@ class LayeredWriter(ScalarWriter):
 
     # ---- forward --------------------------------------------------------------
     def elementwise(self, v: Value) -> tuple[str, str]:
-        """Module-level functions for an activation over a list: its forward ``F(z)``, and its
-        backward ``D(z, h, g)``, the gradient its input gets (from 0.0, as backward() does)."""
+        """Module-level functions for an activation over a layer: its forward ``F(Z)``, and its
+        backward ``D(Z, H, G)``, the gradients its inputs get (from 0.0, as backward() does)."""
         prim = v._prim
         assert prim is not None
         key = (prim, prim.constants(v))
@@ -259,16 +276,13 @@ class LayeredWriter(ScalarWriter):
         fwd = ops.symbolic(prim.forward(EMIT, Sym("z"), *key[1]))
         (d,) = prim.deriv(EMIT, Sym("z"), *key[1], Sym("h"))
         d = ops.symbolic(d)
-        F = fwd.src[: -len("(z)")] if fwd.src == f"{fwd.src[: -len('(z)')]}(z)" and fwd.src[:-3].isidentifier() else ""
-        if not F:
-            F = self.names.fresh(f"F_{prim.name}")
-            self.header.append(f"def {F}(z):\n    return {fwd.src}\n")
-        D = self.names.fresh(f"D_{prim.name}")
+        F, D = self.names.fresh(f"F_{prim.name}"), self.names.fresh(f"D_{prim.name}")
+        self.header.append(f"def {F}(Z):\n    return [{fwd.src} for z in Z]\n")
         if prim.blocks and d.const is None:  # a zero local derivative passes nothing back
-            body = f"t = {d.src}\n    return 0.0 + t * g if t != 0.0 else 0.0"
+            term = f"0.0 + t * g if (t := {d.src}) != 0.0 else 0.0"
         else:
-            body = f"return {(lit(0.0) + d * Sym('g')).src}"
-        self.header.append(f"def {D}(z, h, g):\n    {body}\n")
+            term = (lit(0.0) + d * Sym("g")).src
+        self.header.append(f"def {D}(Z, H, G):\n    return [{term} for z, h, g in zip(Z, H, G)]\n")
         self.maps_made[key] = (F, D)
         return F, D
 
@@ -290,14 +304,25 @@ class LayeredWriter(ScalarWriter):
             self.header.append(f"{name} = {value!r}")
         return name
 
-    def weights(self, rows: list[tuple[int, ...]]) -> str:
+    def weights(self, rows: list[tuple[int, ...]], make: bool = True) -> str:
+        """The layer's weights' values, flat, ``W`` (made once); with ``make=False`` their input indices."""
         key = tuple(rows)
         if key not in self.rows:
             R, W = self.names.fresh("ROWS"), self.names.fresh("W")
-            self.header.append(f"{R} = {key!r}")
+            self.header.append(f"{R} = {tuple(i for row in key for i in row)!r}")
             self.rows[key] = (R, W)
-            self.emit(f"{W} = [[V_in[i] for i in row] for row in {R}]")
-        return self.rows[key][1]
+            self.emit(f"{W} = [V_in[i] for i in {R}]")
+        return self.rows[key][1] if make else self.rows[key][0]
+
+    def layer_fns(self, k: int, n: int) -> tuple[str, str, str]:
+        """The functions for a layer of k dots over n inputs: unrolled (made once per shape), or loops."""
+        if k * n > UNROLL_LIMIT:
+            return "dots_flat", "acc_weights_flat", "acc_inputs_flat"
+        name = self.shapes.get((k, n))
+        if name is None:
+            name = self.shapes[(k, n)] = self.names.fresh(f"L{k}x{n}")
+            self.header.append(layer_functions(k, n, name))
+        return f"{name}_f", f"{name}_w", f"{name}_x"
 
     def listed(self, nodes: Sequence[Value]) -> str:
         """``nodes`` as a list display; a run of one step's list is unpacked with ``*``."""
@@ -326,12 +351,13 @@ class LayeredWriter(ScalarWriter):
             W = self.weights(s.rows)
             X, Z = self.names.fresh("X"), self.names.fresh("Z")
             self.emit(f"{X} = {self.listed(s.xs)}")
-            self.emit(f"{Z} = dots({W}, {X})  # {len(s.members)} dot nodes over the same inputs")
+            fwd = self.layer_fns(len(s.members), len(s.xs))[0]
+            self.emit(f"{Z} = {fwd}({W}, {X})  # {len(s.members)} dot nodes over the same inputs")
             s.name, s.x_name, s.w_name = Z, X, W
         else:
             assert s.source is not None
             H = self.names.fresh("H")
-            self.emit(f"{H} = list(map({self.elementwise(s.members[0])[0]}, {s.source.name}))")
+            self.emit(f"{H} = {self.elementwise(s.members[0])[0]}({s.source.name})")
             s.name = H
         self.sizes[s.name] = len(s.members)
         for j, v in enumerate(s.members):
@@ -350,22 +376,24 @@ class LayeredWriter(ScalarWriter):
             return
         if s.kind == "map":
             GZ = self.names.fresh("GZ")
-            self.emit(f"{GZ} = list(map({self.elementwise(s.members[0])[1]}, {s.source.name}, {s.name}, "
-                      f"{self.gathered(s.members)}))")  # fmt: skip
+            self.emit(f"{GZ} = {self.elementwise(s.members[0])[1]}({s.source.name}, {s.name}, "
+                      f"{self.gathered(s.members)})")  # fmt: skip
             s.source.gz = GZ
             return
         gz = s.gz or self.gathered(s.members)
+        _, acc_w, acc_x = self.layer_fns(len(s.members), len(s.xs))
+        if any(self.needs.get(w, False) for row in s.rows for w in (self.tr.inputs[k] for k in row)):
+            GW = self.weight_grads(tuple(s.rows))
+            self.emit(f"{GW} = {acc_w}({GW}, {s.x_name}, {gz})")
         needed = [(k, x) for k, x in enumerate(s.xs) if self.needs.get(x, False)]
         if not needed:
-            gx, xto = "None", "None"
-        elif needed[0][1] in self.p.homes and self.p.homes[needed[0][1]][0] == "G_in":
-            gx = "G_in"
+            return
+        if self.p.homes[needed[0][1]][0] == "in":  # the layer's inputs are f's own: into G_in
             xto = self.constant("XTO", tuple((k, self.p.homes[x][1]) for k, x in needed))
+            self.emit(f"acc_inputs_at(G_in, {xto}, {s.w_name}, {gz}, {len(s.xs)})")
         else:
-            gx = str(self.home(needed[0][1])).split("[")[0]
-            xto = "None" if len(needed) == len(s.xs) else self.constant("XTO", tuple((k, k) for k, _ in needed))
-        R = self.rows[tuple(s.rows)][0]
-        self.emit(f"acc_layer(G_in, {R}, {s.x_name}, {s.w_name}, {gz}, {gx}, {xto})")
+            GX = self.input_grads(s)
+            self.emit(f"{GX} = {acc_x}({GX}, {s.w_name}, {gz})")
 
     def write(self) -> str:
         tr = self.tr
@@ -384,6 +412,7 @@ class LayeredWriter(ScalarWriter):
         self.emit(f"# backward: g_v = d{tr.names[out]}/dv, edge by edge in the order backward() takes them;")
         self.emit("# G_in holds the inputs' gradients, G_X a layer's inputs'; each starts at 0.0")
         self.emit(f"G_in = [0.0] * {len(tr.inputs)}")
+        start = len(self.lines)
         if self.needs.get(out, False):
             h = self.home(out)
             if h is not None:
@@ -393,6 +422,9 @@ class LayeredWriter(ScalarWriter):
                 self.emit(f"{self.g[out]} = 1.0")
             for s in self.p.backward:
                 self.backward_step(s)
+        self.lines[start:start] = ["    " + line for line in self.backward_head]
+        for rows, GW in self.grad_rows.items():
+            self.emit(f"scatter(G_in, {self.weights(list(rows), make=False)}, {GW})")
         self.emit(self.result())
         head = "\n\n".join(self.header) + ("\n\n\n" if self.header else "")
         return head + self.text()
