@@ -86,10 +86,14 @@ def main() -> None:
     results["engine"] = best(engine_step, reps)
 
     # ---- scalar replay of the compiled 100-sample loss --------------------------
-    t0 = time.perf_counter()
-    whole = autograd.compile(lambda ps, xs, ys: demo_loss(model, ps, xs, ys), argnums=0)
-    whole.trace(params, X, y)
-    results["compile_whole"] = time.perf_counter() - t0
+    def trace_whole() -> Any:
+        return autograd.compile(lambda ps, xs, ys: demo_loss(model, ps, xs, ys), argnums=0).trace(params, X, y)
+
+    whole = trace_whole()
+    results["compile_whole"] = best(trace_whole, max(1, reps // 4))
+    t0 = time.process_time()
+    trace_whole()
+    results["compile_whole_cpu"] = time.process_time() - t0
     pdata = [p.data for p in params]
     results["scalar"] = best(lambda: whole(pdata, X, y), reps)
     # The same numbers as the engine: value and gradients.
@@ -189,7 +193,8 @@ def main() -> None:
         print(f"  micrograd's demo step                        {ms['micrograd']:9.3f} ms   "
               f"batched is {results['micrograd'] / results['batched']:6.0f}x faster (target >= 300x)")  # fmt: skip
     print(f"  tracing + compiling the one-sample loss      {ms['trace']:9.3f} ms   (target: well under 1 s)")
-    print(f"  tracing + compiling the 100-sample loss      {ms['compile_whole']:9.3f} ms   (target <= 250 ms)")
+    print(f"  tracing + compiling the 100-sample loss      {ms['compile_whole']:9.3f} ms   (target <= 250 ms; "
+          f"{ms['compile_whole_cpu']:.0f} ms of CPU time)")  # fmt: skip
     if "eager_mlp" in results:
         print("batched demo step side by side (torch.set_num_threads(1)); minimum of repeats")
         for model, label in (("mlp", "nn.MLP"), ("loops", "micrograd-style loops")):
