@@ -21,21 +21,23 @@ def _sequence(x: Any) -> Sequence[Any] | None:
     return x if isinstance(x, (list, tuple)) else None
 
 
-def flatten(x: Any, out: list[Any], branches: Callable[[Any], Sequence[Any] | None] = _sequence) -> Shape:
+def flatten(x: Any, out: list[Any], branches: Callable[[Any], Sequence[Any] | None] = _sequence,
+            scalars: frozenset[type] | set[type] = frozenset({float})) -> Shape:  # fmt: skip
     """Append the scalars of ``x`` to ``out``, depth first, and return ``x``'s shape.
 
     ``branches(x)`` gives the items of a branch (a list or tuple by default) or
     None for a scalar; the tape also reads a 2-D array as a sequence of rows.
+    Items whose type is in ``scalars`` are known scalars (a fast path for long lists).
     """
     items = branches(x)
     if items is None:
         out.append(x)
         return None
     is_tuple = isinstance(x, tuple)
-    if all(branches(e) is None for e in items):
+    if set(map(type, items)) <= scalars or all(branches(e) is None for e in items):
         out.extend(items)
         return (is_tuple, len(items))
-    return (is_tuple, tuple(flatten(e, out, branches) for e in items))
+    return (is_tuple, tuple(flatten(e, out, branches, scalars) for e in items))
 
 
 def unflatten(shape: Shape, it: Iterator[Any]) -> Any:

@@ -65,8 +65,8 @@ def test_source_of_the_backprop_example_reads_as_the_chain_rule() -> None:
         "    # backward() takes them; like its .grad, each g_v starts at 0.0\n"
         "    g_z = 1.0\n"
         "    g_t = 0.0 + 2.0 * t * g_z\n"
-        "    g_x = 0.0 + g_t\n"
-        "    g_y = 0.0 + g_t\n"
+        "    g_x = g_t\n"
+        "    g_y = g_t\n"
         "    return z, (g_x, g_y)\n"
     )
 

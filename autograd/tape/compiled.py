@@ -55,8 +55,10 @@ def flatten_args(args: Sequence[Any]) -> tuple[list[Any], _tree.Shape, int | Non
     """The scalars of ``args`` (floats, or 1-D arrays for batched inputs), their shapes, and
     the batch size (None when nothing is batched)."""
     flat: list[Any] = []
-    shape = tuple(_tree.flatten(a, flat, _branches) for a in args)
+    shape = tuple(_tree.flatten(a, flat, _branches, _SCALARS) for a in args)
     batch: int | None = None
+    if set(map(type, flat)) <= {float}:  # the common case: nothing to convert
+        return flat, shape, None
     for i, x in enumerate(flat):
         if type(x) is float:
             continue

@@ -160,8 +160,9 @@ class ScalarWriter(Writer):
         """``g_child += local * g_v``, as backward() does it.
 
         backward() starts every gradient at 0.0, so the first contribution is
-        written ``0.0 + ...`` (it turns a -0.0 into 0.0, as the engine does). A
-        step-like op (``blocks``) passes nothing where its local derivative is 0.
+        written ``0.0 + ...`` (it turns a -0.0 into 0.0, as the engine does), except
+        when it is another gradient, which is never -0.0. A step-like op
+        (``blocks``) passes nothing where its local derivative is 0.
         """
         g = self.g.get(child)
         first = g is None
@@ -180,7 +181,11 @@ class ScalarWriter(Writer):
             return
         negate = type(local.const) is float and local.const == -1.0
         contrib = gv if negate else local * gv
-        if first:
+        if first and contrib is gv and not negate:
+            # A gradient is never -0.0 (it starts as 0.0 + something, and only sums follow), so
+            # 0.0 + g_v is g_v, bit for bit: the edge of an add or a sum reads as it is.
+            self.emit(f"{g} = {gv.src}")
+        elif first:
             self.emit(f"{g} = {(lit(0.0) - contrib if negate else lit(0.0) + contrib).src}")
         else:
             self.emit(f"{g} {'-' if negate else '+'}= {contrib.src}")
