@@ -3,7 +3,7 @@
 A model's trace repeats one pattern: the ``dot`` nodes of a layer over the same
 inputs, then one activation per dot. Written one line per edge, the 100-sample
 demo loss is 80,000 lines, and CPython's ``compile()`` alone takes most of a
-second. So the scalar program writes a layer as list operations:
+second. So the scalar program writes a layer as a few calls on lists:
 
     Z_3 = L16x17_f(W_2, X_3)       # the layer's 16 dots, each 0.0 + w0*x0 + ... (unrolled.py)
     H_3 = F_relu(Z_3)
@@ -20,9 +20,10 @@ replaying the bookkeeping, that every gradient still receives its
 contributions in backward()'s order and that each node's gradient is complete
 before it is used; if not, the program is written node by node.
 
-Gradients live in lists: a layer's weights' in ``GW`` (a row per dot, shared by
+Gradients live in lists: a layer's weights' in ``GW`` (flat, row after row, shared by
 every sample's copy of the layer), the inputs a layer shares in ``G_X_k``, the other
-inputs of f in ``G_in``; ``homes`` says where.
+inputs of f in ``G_in``; ``homes`` says where. Traces with fewer dot edges than
+``compiled.LAYERED_EDGES`` keep one line per edge, which reads best.
 """
 
 from __future__ import annotations
