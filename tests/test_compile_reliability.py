@@ -353,3 +353,58 @@ def test_layers_written_as_list_operations_stay_bit_identical(hidden: list[int],
         assert [[bits(g) for g in row] for row in grads[1]] == [[bits(v.grad) for v in row] for row in xs]
     for p in params:
         p.grad = 0.0
+
+
+@st.composite
+def layered_graphs(draw: Any) -> tuple[list[float], list[tuple[Any, ...]]]:
+    """Instructions over numbered nodes: layers of dots sharing their inputs, and other ops that
+    also use those inputs, in random orders (some orders the layered program may not reorder)."""
+    n_in = draw(st.integers(2, 4))
+    inputs = [draw(st.floats(-2, 2, allow_nan=False)) for _ in range(n_in)]
+    instrs: list[tuple[Any, ...]] = []
+    count = n_in
+    for _ in range(draw(st.integers(1, 5))):
+        kind = draw(st.sampled_from(["layer", "layer", "mul", "tanh", "add"]))
+        if kind == "layer":
+            xs = draw(st.lists(st.integers(0, count - 1), min_size=1, max_size=3))
+            k = draw(st.integers(1, 3))
+            rows = [[draw(st.integers(0, n_in - 1)) for _ in xs] for _ in range(k)]
+            instrs.append(("layer", tuple(xs), rows))
+            count += k
+        else:
+            instrs.append((kind, draw(st.integers(0, count - 1)), draw(st.integers(0, count - 1))))
+            count += 1
+    return inputs, instrs
+
+
+def _run_layered(inputs: list[Any], instrs: list[tuple[Any, ...]]) -> Any:
+    nodes = list(inputs)
+    for op, a, b in instrs:
+        if op == "layer":
+            xs = tuple(autograd.engine._lift(nodes[i]) for i in a)
+            nodes += autograd.engine.dots([[nodes[i] for i in row] for row in b], xs)
+        elif op == "mul":
+            nodes.append(nodes[a] * nodes[b])
+        elif op == "add":
+            nodes.append(nodes[a] + nodes[b])
+        else:
+            nodes.append((nodes[a] * 0.5).tanh() + nodes[b])
+    return autograd.sum(nodes[len(inputs):])
+
+
+@settings(max_examples=150, deadline=None)
+@given(layered_graphs())
+def test_the_layered_program_reorders_nothing_or_is_not_used(graph: Any) -> None:
+    """scalar.plan must refuse any layer whose moving would change a gradient's order of sums."""
+    from autograd.tape import compiled
+
+    inputs, instrs = graph
+    old = compiled.LAYERED_EDGES
+    compiled.LAYERED_EDGES = 0
+    try:
+        value, grads = autograd.compile(lambda *xs: _run_layered(list(xs), instrs))(*inputs)
+    finally:
+        compiled.LAYERED_EDGES = old
+    e_value, e_grads = by_backward(lambda *xs: _run_layered(list(xs), instrs), inputs)
+    assert bits(value) == bits(e_value)
+    assert [bits(g) for g in grads] == [bits(g) for g in e_grads], (inputs, instrs)
