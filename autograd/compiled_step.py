@@ -110,8 +110,9 @@ class CompiledStep:
         total = 0.0
         grads = np.zeros(len(params))
         outs: list[Any] = [None] * len(keys)
+        numbers = [p.data for p in params]  # read once: every group replays with the same weights
         for idx, fn, rest in groups:
-            (values, aux), g = fn(params, *rest)
+            (values, aux), g = fn(numbers, *rest)
             total += float(values.sum())
             grads += g
             per = aux.tolist() if not isinstance(aux, list) else [list(row) for row in zip(*(a.tolist() for a in aux))]

@@ -8,6 +8,7 @@ moves on to the next), and traces ``f`` again when none fits.
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -86,6 +87,13 @@ def flatten_args(args: Sequence[Any]) -> tuple[list[Any], _tree.Shape, int | Non
     return flat, shape, batch
 
 
+def _mask(flat: list[Any]) -> tuple[bool, ...]:
+    """Which flat arguments are batched (arrays), the others being floats."""
+    if set(map(type, flat)) <= {float}:
+        return (False,) * len(flat)
+    return tuple(type(a) is not float for a in flat)
+
+
 def _example(x: Any) -> Any:
     """``x`` with each batched array replaced by its first example."""
     if isinstance(x, (list, tuple)):
@@ -129,7 +137,17 @@ class Tape:
         self.scalar = run_source(self.source, tr.fname, SCALAR_GLOBALS, tr.fname)
         self._sources: dict[tuple[bool, ...], str] = {}
         self._picks: dict[tuple[bool, ...], list[tuple[bool, int]]] = {}
+        self._shared: dict[tuple[bool, ...], Callable[[Sequence[Any]], Sequence[Any]]] = {}
         self._batched: dict[tuple[Any, ...], Callable[..., Any]] = {}
+
+    def shared_of(self, mask: tuple[bool, ...]) -> Callable[[Sequence[Any]], Sequence[Any]]:
+        """A function picking the shared inputs (floats) out of the flat arguments, for V."""
+        pick = self._shared.get(mask)
+        if pick is None:
+            where = [i for i, b in enumerate(mask) if not b]
+            pick = self._shared[mask] = (operator.itemgetter(*where) if len(where) > 1 else
+                                         (lambda flat: [flat[where[0]]]) if where else (lambda flat: []))  # fmt: skip
+        return pick
 
     def picks(self, mask: tuple[bool, ...]) -> list[tuple[bool, int]]:
         """Where each returned gradient is in the batched program's results: (per example?, index)."""
@@ -244,7 +262,7 @@ class Compiled:
                     f"compile: {tape.trace.fname} took another path when replayed on the inputs it was "
                     f"just traced with (the guard {self._guard_text(tape, e)}); is it deterministic?"
                 ) from None
-        mask = tuple(type(a) is not float for a in flat)
+        mask = _mask(flat)
         for tape in list(tapes):
             try:
                 return self._run_batched(tape, flat, mask, batch)
@@ -319,7 +337,7 @@ class Compiled:
                 "jax_enable_x64).", RuntimeWarning, stacklevel=4)  # fmt: skip
         src, fn = tape.batched(mask, ns)
         self._last_batched = src
-        V = ns.asarray([x for x, b in zip(flat, mask) if not b])
+        V = ns.asarray(tape.shared_of(mask)(flat))
         if ns.name == "numpy":
             with ns.xp.errstate(all="ignore"):
                 return (ns, *fn(batch, V, *flat))
