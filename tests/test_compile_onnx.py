@@ -93,3 +93,5 @@ def test_what_cannot_be_exported_is_refused_clearly(tmp_path: Any) -> None:
     branchy = autograd.compile(lambda x: x * 2.0 if x > 0 else -x).trace(1.0)
     with pytest.raises(ValueError, match="value-dependent control flow"):
         interop.to_onnx(branchy, path)
+    with pytest.raises(ValueError, match="gradients=True exports a compiled function"):
+        interop.to_onnx(autograd.nn.MLP(2, [1], seed=0), path, gradients=True)
