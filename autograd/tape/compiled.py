@@ -56,9 +56,22 @@ def flatten_args(args: Sequence[Any]) -> tuple[list[Any], _tree.Shape, int | Non
     """The scalars of ``args`` (floats, or 1-D arrays for batched inputs), their shapes, and
     the batch size (None when nothing is batched)."""
     flat: list[Any] = []
-    shape = tuple(_tree.flatten(a, flat, _branches, _SCALARS) for a in args)
+    shapes: list[_tree.Shape] = []
+    plain = True  # only floats so far: nothing to convert (the common case, checked fast)
+    for a in args:
+        t = type(a)
+        if t is float:
+            flat.append(a)
+            shapes.append(None)
+        elif (t is list or t is tuple) and a and set(map(type, a)) == {float}:
+            flat.extend(a)
+            shapes.append((t is tuple, len(a)))
+        else:
+            plain = False
+            shapes.append(_tree.flatten(a, flat, _branches, _SCALARS))
+    shape = tuple(shapes)
     batch: int | None = None
-    if set(map(type, flat)) <= {float}:  # the common case: nothing to convert
+    if plain:
         return flat, shape, None
     for i, x in enumerate(flat):
         if type(x) is float:

@@ -22,7 +22,7 @@ from .. import ops
 
 HELPERS = (
     "nan", "inf", "N", "B", "V", "GV", "V_in", "GuardFailed", "same", "same_format", "blocked", "dots_flat",
-    "acc_weights_flat", "acc_inputs_flat", "acc_inputs_at", "scatter", "map", "list", "zip",
+    "acc_weights_flat", "acc_inputs_flat", "acc_inputs_at", "bind_flat", "scatter", "map", "list", "zip",
 )  # fmt: skip
 """Names the generated code uses for itself besides the namespace functions."""
 

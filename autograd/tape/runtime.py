@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..ops import FLOAT
-from .unrolled import acc_inputs_at, acc_inputs_flat, acc_weights_flat, dots_flat, scatter
+from .unrolled import acc_inputs_at, acc_inputs_flat, acc_weights_flat, bind_flat, dots_flat, scatter
 
 
 class GuardFailed(Exception):
@@ -41,7 +41,7 @@ def _blocked(d: float, g: Any) -> Any:
 
 SCALAR_GLOBALS["blocked"] = _blocked
 SCALAR_GLOBALS.update(dots_flat=dots_flat, acc_weights_flat=acc_weights_flat, acc_inputs_flat=acc_inputs_flat,
-                      acc_inputs_at=acc_inputs_at, scatter=scatter)
+                      bind_flat=bind_flat, acc_inputs_at=acc_inputs_at, scatter=scatter)
 
 
 def batched_globals(ns: SimpleNamespace) -> dict[str, Any]:

@@ -171,9 +171,9 @@ class ScalarWriter(Writer):
         if blocks and local.const is None:
             d = self.blocked_local()
             if first:
-                self.emit(f"{g} = 0.0 + {d} * {gv.src} if ({d} := {local.src}) != 0.0 else 0.0")
+                self.emit(f"{g} = 0.0 + {d} * {gv.src} if ({d} := {local.src}) else 0.0")  # 0.0 is false
             else:
-                self.emit(f"if ({d} := {local.src}) != 0.0: {g} += {d} * {gv.src}")
+                self.emit(f"if {d} := {local.src}: {g} += {d} * {gv.src}")
             return
         if blocks and local.const == 0.0:  # blocked: nothing passes
             if first:
@@ -222,6 +222,7 @@ class LayeredWriter(ScalarWriter):
         self.maps_made: dict[Any, tuple[str, str]] = {}
         self.grad_rows: dict[tuple[tuple[int, ...], ...], str] = {}  # rows -> GW_k
         self.shapes: dict[tuple[int, int], str] = {}  # (dots, inputs) -> the layer functions' prefix
+        self.bound: dict[tuple[tuple[int, ...], ...], tuple[str, str, str]] = {}  # rows -> bound calls
         self.backward_head: list[str] = []  # lines that make the GW rows, at the start of backward
 
     def ref(self, v: Value) -> Sym:
@@ -264,7 +265,7 @@ class LayeredWriter(ScalarWriter):
             return super().accumulate(child, local, gv, blocks)
         if blocks and local.const is None:
             d = self.blocked_local()
-            self.emit(f"if ({d} := {local.src}) != 0.0: {h} += {d} * {gv.src}")
+            self.emit(f"if {d} := {local.src}: {h} += {d} * {gv.src}")
         elif not (blocks and local.const == 0.0):
             self.emit(f"{h} += {(gv if local.const == 1.0 and type(local.const) is float else local * gv).src}")
 
@@ -284,7 +285,7 @@ class LayeredWriter(ScalarWriter):
         F, D = self.names.fresh(f"F_{prim.name}"), self.names.fresh(f"D_{prim.name}")
         self.header.append(f"def {F}(Z):\n    return [{fwd.src} for z in Z]\n")
         if prim.blocks and d.const is None:  # a zero local derivative passes nothing back
-            term = f"0.0 + t * g if (t := {d.src}) != 0.0 else 0.0"
+            term = f"0.0 + t * g if (t := {d.src}) else 0.0"
         else:
             term = (lit(0.0) + d * Sym("g")).src
         self.header.append(f"def {D}(Z, H, G):\n    return [{term} for z, h, g in zip(Z, H, G)]\n")
@@ -319,15 +320,26 @@ class LayeredWriter(ScalarWriter):
             self.emit(f"{W} = [V_in[i] for i in {R}]")
         return self.rows[key][1] if make else self.rows[key][0]
 
-    def layer_fns(self, k: int, n: int) -> tuple[str, str, str]:
-        """The functions for a layer of k dots over n inputs: unrolled (made once per shape), or loops."""
-        if k * n > UNROLL_LIMIT:
-            return "dots_flat", "acc_weights_flat", "acc_inputs_flat"
-        name = self.shapes.get((k, n))
-        if name is None:
-            name = self.shapes[(k, n)] = self.names.fresh(f"L{k}x{n}")
-            self.header.append(layer_functions(k, n, name))
-        return f"{name}_f", f"{name}_w", f"{name}_x"
+    def layer_fns(self, rows: list[tuple[int, ...]]) -> tuple[str, str, str]:
+        """Calls for a layer (forward ``f(X)``, d/dw ``w(GW, X, GZ)``, d/dx ``x(GX, GZ)``): unrolled
+        functions made once per layer shape, bound to these weights once per call; or loops."""
+        key = tuple(rows)
+        W = self.weights(rows)
+        k, n = len(rows), len(rows[0])
+        hit = self.bound.get(key)
+        if hit is None and k * n > UNROLL_LIMIT:  # too big to unroll: loops
+            f, x = self.names.fresh(f"{W}_f"), self.names.fresh(f"{W}_x")
+            self.emit(f"{f}, {x} = bind_flat({W})")
+            hit = self.bound[key] = (f, "acc_weights_flat", x)
+        if hit is None:
+            name = self.shapes.get((k, n))
+            if name is None:
+                name = self.shapes[(k, n)] = self.names.fresh(f"L{k}x{n}")
+                self.header.append(layer_functions(k, n, name))
+            f, x = self.names.fresh(f"{W}_f"), self.names.fresh(f"{W}_x")
+            self.emit(f"{f}, {x} = {name}_bind({W})")
+            hit = self.bound[key] = (f, f"{name}_w", x)
+        return hit
 
     def listed(self, nodes: Sequence[Value]) -> str:
         """``nodes`` as a list display; a run of one step's list is unpacked with ``*``."""
@@ -356,8 +368,8 @@ class LayeredWriter(ScalarWriter):
             W = self.weights(s.rows)
             X, Z = self.names.fresh("X"), self.names.fresh("Z")
             self.emit(f"{X} = {self.listed(s.xs)}")
-            fwd = self.layer_fns(len(s.members), len(s.xs))[0]
-            self.emit(f"{Z} = {fwd}({W}, {X})  # {len(s.members)} dot nodes over the same inputs")
+            fwd = self.layer_fns(s.rows)[0]
+            self.emit(f"{Z} = {fwd}({X})  # {len(s.members)} dot nodes over the same inputs")
             s.name, s.x_name, s.w_name = Z, X, W
         else:
             assert s.source is not None
@@ -386,7 +398,7 @@ class LayeredWriter(ScalarWriter):
             s.source.gz = GZ
             return
         gz = s.gz or self.gathered(s.members)
-        _, acc_w, acc_x = self.layer_fns(len(s.members), len(s.xs))
+        _, acc_w, acc_x = self.layer_fns(s.rows)
         if any(self.needs.get(w, False) for row in s.rows for w in (self.tr.inputs[k] for k in row)):
             GW = self.weight_grads(tuple(s.rows))
             self.emit(f"{GW} = {acc_w}({GW}, {s.x_name}, {gz})")
@@ -398,7 +410,7 @@ class LayeredWriter(ScalarWriter):
             self.emit(f"acc_inputs_at(G_in, {xto}, {s.w_name}, {gz}, {len(s.xs)})")
         else:
             GX = self.input_grads(s)
-            self.emit(f"{GX} = {acc_x}({GX}, {s.w_name}, {gz})")
+            self.emit(f"{GX} = {acc_x}({GX}, {gz})")
 
     def write(self) -> str:
         tr = self.tr
