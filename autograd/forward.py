@@ -29,9 +29,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._tree import fill as _fill
+from ._tree import leaves as _flatten
 from .closure import CLOSURE, closure_error
 from .engine import Value, _to_float, topological_order
-from .functional import Argnums, _active, _data_of, _depends_on_outer, _fill, _flatten, _leaves, _nums, grad, jacobian
+from .functional import Argnums, _active, _data_of, _depends_on_outer, _leaves, _nums, grad, jacobian
 from .modes import recording
 from .passes import VALUE, gradients
 

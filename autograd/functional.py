@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from typing import Any
 
 from . import ops
+from ._tree import fill as _fill
+from ._tree import leaves as _flatten
 from .engine import Value, _to_float, topological_order
 from .modes import recording
 from .passes import gradients
@@ -28,21 +30,6 @@ def _leaves(x: Any, flat: list[Value]) -> Any:
     leaf = ops.identity(x) if isinstance(x, Value) else Value(_to_float(x))
     flat.append(leaf)
     return leaf
-
-
-def _fill(x: Any, it: Any) -> Any:
-    """``x``'s shape, with the next items of ``it`` in place of its scalars."""
-    if isinstance(x, (list, tuple)):
-        return type(x)(_fill(e, it) for e in x)
-    return next(it)
-
-
-def _flatten(x: Any, flat: list[Any]) -> None:
-    if isinstance(x, (list, tuple)):
-        for e in x:
-            _flatten(e, flat)
-    else:
-        flat.append(x)
 
 
 def _has_value(x: Any) -> bool:

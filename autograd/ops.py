@@ -182,7 +182,18 @@ NAMESPACE_FUNCTIONS = tuple(vars(FLOAT))
 
 # --------------------------------------------------------------------------
 # The code emitter: the same rules evaluated on symbols give source text.
+# A Sym is a symbolic float: its source text, the precedence of its top
+# operator, and, when it is a known constant, its value. Arithmetic on
+# constants folds with the float namespace, so a folded constant is the float
+# the engine computes; ``1.0 * x`` becomes ``x`` (equal for every float).
+# Parentheses keep each expression's evaluation order exactly (floats do not
+# reassociate): ``a - (b - c)`` keeps its brackets, ``a * b * c`` is ``(a*b)*c``.
+# A Sym with ``vec=True`` stands for an array (the compiled tape's batched
+# program): calls on it are written ``N.name(...)``, the array namespace's.
 # --------------------------------------------------------------------------
+
+ATOM, UNARY, MUL, ADD = 4, 3, 2, 1
+"""Precedence of a Sym's top operator: a name or call, unary minus, ``*``, ``+``/``-``."""
 
 
 def _src(x: Any) -> str:
@@ -191,10 +202,68 @@ def _src(x: Any) -> str:
     if isinstance(x, bool):
         return repr(x)
     if isinstance(x, (int, float)):
-        return repr(float(x))
+        return _float_src(float(x))
     if isinstance(x, (list, tuple)):
         return "[" + ", ".join(_src(e) for e in x) + "]"
     raise TypeError(f"cannot emit code for {type(x).__name__} in a derivative rule")
+
+
+def _float_src(x: float) -> str:
+    return "nan" if x != x else "inf" if x == INF else "-inf" if x == -INF else repr(x)
+
+
+def lit(x: Any) -> Sym:
+    """A constant as a Sym: ``lit(2)`` is ``2.0``, ``lit(True)`` is ``True``."""
+    if isinstance(x, bool):
+        return Sym(repr(x), const=x)
+    src = _float_src(float(x))
+    return Sym(src, UNARY if src.startswith("-") else ATOM, const=float(x))
+
+
+def symbolic(x: Any) -> Any:
+    """A rule's argument as Syms: numbers become constants, lists stay lists."""
+    if isinstance(x, Sym):
+        return x
+    if isinstance(x, (list, tuple)):
+        return [symbolic(e) for e in x]
+    if isinstance(x, (bool, int, float)):
+        return lit(x)
+    raise TypeError(f"cannot emit code for {type(x).__name__} in a derivative rule")
+
+
+def _is_const(x: Any) -> bool:
+    return all(_is_const(e) for e in x) if isinstance(x, list) else x.const is not None
+
+
+def _const(x: Any) -> Any:
+    return [_const(e) for e in x] if isinstance(x, list) else x.const
+
+
+def _is_vec(x: Any) -> bool:
+    return any(_is_vec(e) for e in x) if isinstance(x, list) else x.vec
+
+
+def _is_number(x: Sym, value: float | None = None) -> bool:
+    return type(x.const) is float and (value is None or x.const == value)
+
+
+_FOLD_OPS: dict[str, Callable[[float, float], float]] = {
+    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
+}  # fmt: skip
+
+
+def _binary(a: Any, b: Any, op: str) -> Sym:
+    a, b = symbolic(a), symbolic(b)
+    if _is_number(a) and _is_number(b):
+        return lit(_FOLD_OPS[op](a.const, b.const))
+    if op == "*" and _is_number(a, 1.0):
+        return b  # type: ignore[no-any-return]  # 1.0 * x == x for every float, nan and -0.0 included
+    if op == "*" and _is_number(b, 1.0):
+        return a  # type: ignore[no-any-return]
+    prec = MUL if op == "*" else ADD
+    left = a.src if a.prec >= prec else f"({a.src})"
+    right = b.src if b.prec > prec else f"({b.src})"  # a - (b - c) keeps its brackets
+    return Sym(f"{left} {op} {right}", prec, vec=a.vec or b.vec)
 
 
 class Sym:
@@ -203,35 +272,31 @@ class Sym:
     Examples:
         >>> x = Sym("x")
         >>> (2 * x + 1).src
-        '(2.0 * x) + 1.0'
+        '2.0 * x + 1.0'
         >>> EMIT.exp(-x)
         Sym('exp(-x)')
     """
 
-    __slots__ = ("atom", "src")
+    __slots__ = ("const", "prec", "src", "vec")
 
-    def __init__(self, src: str, atom: bool = True) -> None:
+    def __init__(self, src: str, prec: int = ATOM, *, const: Any = None, vec: bool = False) -> None:
         self.src = src
-        self.atom = atom
+        self.prec = prec
+        self.const = const  # the value, when the expression is a known constant
+        self.vec = vec  # stands for an array: calls on it are the array namespace's (N.)
 
-    def _wrap(self) -> str:
-        return self.src if self.atom else f"({self.src})"
+    def __add__(self, o: Any) -> Sym: return _binary(self, o, "+")
+    def __radd__(self, o: Any) -> Sym: return _binary(o, self, "+")
+    def __sub__(self, o: Any) -> Sym: return _binary(self, o, "-")
+    def __rsub__(self, o: Any) -> Sym: return _binary(o, self, "-")
+    def __mul__(self, o: Any) -> Sym: return _binary(self, o, "*")
+    def __rmul__(self, o: Any) -> Sym: return _binary(o, self, "*")
 
-    @staticmethod
-    def _of(x: Any) -> str:
-        return x._wrap() if isinstance(x, Sym) else _src(x)
-
-    def _bin(self, op: str, other: Any, swap: bool = False) -> Sym:
-        a, b = self._of(self), self._of(other)
-        return Sym(f"{b} {op} {a}" if swap else f"{a} {op} {b}", atom=False)
-
-    def __add__(self, o: Any) -> Sym: return self._bin("+", o)
-    def __radd__(self, o: Any) -> Sym: return self._bin("+", o, True)
-    def __sub__(self, o: Any) -> Sym: return self._bin("-", o)
-    def __rsub__(self, o: Any) -> Sym: return self._bin("-", o, True)
-    def __mul__(self, o: Any) -> Sym: return self._bin("*", o)
-    def __rmul__(self, o: Any) -> Sym: return self._bin("*", o, True)
-    def __neg__(self) -> Sym: return Sym(f"-{self._wrap()}", atom=False)
+    def __neg__(self) -> Sym:
+        if _is_number(self):
+            return lit(-self.const)
+        inner = self.src if self.prec > UNARY else f"({self.src})"
+        return Sym(f"-{inner}", UNARY, vec=self.vec)
 
     def __truediv__(self, o: Any) -> Sym:
         raise TypeError("derivative rules divide with m.div(a, b): '/' raises on zero for floats")
@@ -262,16 +327,36 @@ class Sym:
         return f"Sym({self.src!r})"
 
 
+INLINE_TERMS = 32
+"""``fsum``/``dot`` over at most this many Syms are written out, left to right from 0.0 as the
+float namespace computes them (``0.0 + w0 * x0 + w1 * x1``); longer ones stay a call."""
+
+
 def _emit_call(name: str) -> Callable[..., Sym]:
+    fn = getattr(FLOAT, name)
+
     def call(*args: Any) -> Sym:
-        return Sym(f"{name}({', '.join(_src(a) for a in args)})")
+        xs = [symbolic(a) for a in args]
+        if all(_is_const(a) for a in xs):  # fold with the float namespace: the engine's float
+            return lit(fn(*[_const(a) for a in xs]))
+        if name in ("fsum", "dot") and isinstance(xs[0], list) and len(xs[0]) <= INLINE_TERMS:
+            total = lit(0.0)
+            for terms in zip(*xs):
+                total = total + (terms[0] if name == "fsum" else terms[0] * terms[1])
+            return total
+        if name == "where" and not isinstance(xs[0], list) and xs[0].const is not None:
+            return xs[1] if xs[0].const else xs[2]  # type: ignore[no-any-return]
+        if name == "pow" and _is_number(xs[1], 1.0):
+            return xs[0]  # type: ignore[no-any-return]  # pow(x, 1.0) == x exactly
+        vec = any(_is_vec(a) for a in xs)
+        return Sym(f"{'N.' if vec else ''}{name}({', '.join(_src(a) for a in xs)})", vec=vec)
 
     call.__name__ = name
     return call
 
 
 EMIT = _ns(**{name: _emit_call(name) for name in NAMESPACE_FUNCTIONS})
-"""The emitter namespace: every call becomes text naming the same function."""
+"""The emitter namespace: every call becomes text naming the same function (constants fold)."""
 
 
 def numpy_namespace() -> SimpleNamespace:
@@ -327,7 +412,7 @@ _HELPERS = {"nan": NAN, "inf": INF, "chain": chain, "repeat": repeat, "data": at
 """Names the compiled one-liners use besides the float namespace."""
 
 
-def _is_number(text: str) -> bool:
+def _is_number_text(text: str) -> bool:
     try:
         float(text)
     except ValueError:
@@ -496,7 +581,7 @@ class Primitive:
             def column(loc: str) -> str:
                 if loc.endswith(".data") and loc[:-5] in groups:
                     return f"map(data, {groups[loc[:-5]]})"
-                if _is_number(loc):
+                if _is_number_text(loc):
                     return f"repeat({loc})"
                 return f"[{loc} for {names} in {each}]"
 

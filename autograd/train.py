@@ -180,6 +180,8 @@ def fit(
     threshold: float = 0.0,
     step: BatchStep = loss_and_grad,
     compiled: bool = False,
+    backend: str = "numpy",
+    device: str | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``(X, y)`` and return a ``History``.
 
@@ -189,8 +191,9 @@ def fit(
     ``batch_size=None`` trains on the whole set at once. Batches are shuffled
     with ``seed``, so the same seeds give the same weights and history.
     A tqdm bar shows the loss and accuracy (``progress=False`` hides it).
-    ``compiled=True`` trains on the compiled tape, batched with numpy
-    (``autograd.compiler.CompiledStep``; docs/compile.md).
+    ``compiled=True`` trains on the compiled tape, batched with numpy, or with
+    ``backend="torch"`` on ``device`` ("cpu", "cuda"; without CUDA it warns and
+    uses the CPU). See ``autograd.compiled_step.CompiledStep`` and docs/compile.md.
 
     Examples:
         >>> from autograd import nn, optim
@@ -209,9 +212,9 @@ def fit(
     if compiled:
         if step is not loss_and_grad:
             raise ValueError("pass either step= or compiled=True, not both")
-        from .compiler import CompiledStep
+        from .compiled_step import CompiledStep
 
-        step = CompiledStep()
+        step = CompiledStep(backend, device)
 
     _check_data(X, y, "fit")
     check_count(epochs, "epochs")

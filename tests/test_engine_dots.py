@@ -1,4 +1,4 @@
-"""engine.dots: a layer's dot nodes built at once are the nodes that dot() builds one by one."""
+"""functions.dots: a layer's dot nodes built at once are the nodes that dot() builds one by one."""
 
 from __future__ import annotations
 

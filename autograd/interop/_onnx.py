@@ -158,14 +158,19 @@ def _mlp_steps(model: nn.MLP) -> tuple[list[Step], int, int]:
     return steps, layers[0].nin, layers[-1].nout
 
 
-def to_onnx(model: nn.MLP, path: str | os.PathLike[str], *, dtype: str = "float64") -> onnx.ModelProto:
+def to_onnx(model: Any, path: str | os.PathLike[str], *, dtype: str = "float64",
+            gradients: bool = False) -> onnx.ModelProto:  # fmt: skip
     """Write ``model`` to ``path`` as an ONNX model, and return it.
 
-    The graph maps "input", shape [batch, nin], to "output", shape [batch, nout]:
-    per layer a MatMul and an Add (not Gemm: docs/interop.md says why), then the
-    layer's activation. ``dtype`` is "float64" (the engine's numbers, exactly) or
-    "float32" (weights rounded to float32). The file is written atomically: a crash
-    leaves the old file or the new one, never half.
+    For an ``nn.MLP`` the graph maps "input", shape [batch, nin], to "output",
+    shape [batch, nout]: per layer a MatMul and an Add (not Gemm: docs/interop.md
+    says why), then the layer's activation. For a function compiled with
+    ``autograd.compile`` (traced), the graph takes one [batch, 1] tensor per input,
+    named as in its source, and returns "value" (the output's name) and, with
+    ``gradients=True``, ``grad_<input>`` per example (see
+    autograd/interop/_onnx_tape.py). ``dtype`` is "float64" (the engine's numbers)
+    or "float32". The file is written atomically: a crash leaves the old file or
+    the new one, never half.
 
     Examples:
         >>> from autograd import nn
@@ -176,8 +181,21 @@ def to_onnx(model: nn.MLP, path: str | os.PathLike[str], *, dtype: str = "float6
 
     (The lines marked SKIP need onnx: ``make test`` runs them when the oracles are installed.)
     """
-    steps, nin, nout = _mlp_steps(model)
-    onnx_model = steps_to_onnx(steps, [("input", nin)], [("output", nout)], dtype=dtype, name="mlp", doc=repr(model))
+    from ..tape import Compiled
+
+    if isinstance(model, Compiled):
+        from ._onnx_tape import tape_steps
+
+        steps, inputs, outputs = tape_steps(model, gradients)
+        name = model.last_trace.fname
+        onnx_model = steps_to_onnx(steps, inputs, outputs, dtype=dtype, name=name, doc=model.source)
+    else:
+        if gradients:
+            raise ValueError("to_onnx: gradients=True exports a compiled function's gradients; "
+                             "compile the model's loss with autograd.compile to export them")  # fmt: skip
+        steps, nin, nout = _mlp_steps(model)
+        onnx_model = steps_to_onnx(steps, [("input", nin)], [("output", nout)], dtype=dtype, name="mlp",
+                                   doc=repr(model))  # fmt: skip
     _atomic_write_bytes(os.fspath(path), onnx_model.SerializeToString())
     return onnx_model
 

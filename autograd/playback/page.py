@@ -57,11 +57,12 @@ def player(
 
     The result has ``.save(path)``, ``.html()``, ``.schedule`` and displays in Jupyter.
 
-    >>> from autograd import Value, player
-    >>> x, y = Value(3.0, "x"), Value(2.0, "y")
-    >>> page = player((x + y) ** 2)
-    >>> len(page.schedule["backward"]), page.html().startswith("<!DOCTYPE html>")
-    (3, True)
+    Examples:
+        >>> from autograd import Value, player
+        >>> x, y = Value(3.0, "x"), Value(2.0, "y")
+        >>> page = player((x + y) ** 2)
+        >>> len(page.schedule["backward"]), page.html().startswith("<!DOCTYPE html>")
+        (3, True)
     """
     return Player(root, quiz=quiz, title=title, max_views=max_views, **options)
 
@@ -69,9 +70,10 @@ def player(
 class Player:
     """A backprop player for one graph. Nothing is laid out until the page is first needed.
 
-    >>> from autograd import Value
-    >>> Player(Value(2.0) * 3.0, quiz=True).schedule["forward"]
-    [1, 2, 0]
+    Examples:
+        >>> from autograd import Value
+        >>> Player(Value(2.0) * 3.0, quiz=True).schedule["forward"]
+        [1, 2, 0]
     """
 
     def __init__(

@@ -79,10 +79,11 @@ def build_schedule(root: Value, seed: float = 1.0) -> dict[str, Any]:
     It is computed from the graph, not read from ``.grad``: it describes one
     fresh backward pass, whatever earlier passes left in the leaves' grads.
 
-    >>> from autograd import Value
-    >>> x = Value(3.0, "x")
-    >>> [(s["local"], s["after"]) for s in build_schedule(x * x)["backward"]]
-    [(3.0, 3.0), (3.0, 6.0)]
+    Examples:
+        >>> from autograd import Value
+        >>> x = Value(3.0, "x")
+        >>> [(s["local"], s["after"]) for s in build_schedule(x * x)["backward"]]
+        [(3.0, 3.0), (3.0, 6.0)]
     """
     if not isinstance(root, Value):
         raise TypeError(f"the player takes the output Value of a computation, got {type(root).__name__}")

@@ -56,24 +56,27 @@ INSTALL_HINT = "install one: `apt-get install graphviz` (or `brew install graphv
 class RenderError(RuntimeError):
     """The diagram could not be rendered (its DOT text is still in ``.source``).
 
-    >>> issubclass(RendererNotFoundError, RenderError) and issubclass(RenderTimeoutError, RenderError)
-    True
+    Examples:
+        >>> issubclass(RendererNotFoundError, RenderError) and issubclass(RenderTimeoutError, RenderError)
+        True
     """
 
 
 class RendererNotFoundError(RenderError):
     """Neither system Graphviz ``dot`` nor ``graphviz-pure`` is available (for this format).
 
-    >>> RendererNotFoundError("install graphviz").args
-    ('install graphviz',)
+    Examples:
+        >>> RendererNotFoundError("install graphviz").args
+        ('install graphviz',)
     """
 
 
 class RenderTimeoutError(RenderError):
     """The renderer ran longer than the time limit and was stopped.
 
-    >>> str(RenderTimeoutError("dot ran longer than 30 s"))
-    'dot ran longer than 30 s'
+    Examples:
+        >>> str(RenderTimeoutError("dot ran longer than 30 s"))
+        'dot ran longer than 30 s'
     """
 
 
@@ -119,8 +122,9 @@ def find_renderer(format: str = "svg") -> Renderer:  # noqa: A002 (micrograd's n
     ``AUTOGRAD_RENDERER=dot|graphviz-pure`` forces one. Raises
     RendererNotFoundError, naming the fixes, when none fits.
 
-    >>> find_renderer("svg").name in ("dot", "graphviz-pure")
-    True
+    Examples:
+        >>> find_renderer("svg").name in ("dot", "graphviz-pure")
+        True
     """
     fmt = check_format(format)
     forced = os.environ.get("AUTOGRAD_RENDERER", "").strip()
@@ -161,8 +165,9 @@ def find_renderer(format: str = "svg") -> Renderer:  # noqa: A002 (micrograd's n
 def render_timeout(timeout: float | None = None) -> float:
     """The time limit in seconds: ``timeout`` if given, else ``AUTOGRAD_RENDER_TIMEOUT``, else 30.
 
-    >>> render_timeout(5)
-    5.0
+    Examples:
+        >>> render_timeout(5)
+        5.0
     """
     if timeout is None:
         text = os.environ.get("AUTOGRAD_RENDER_TIMEOUT", "").strip()
@@ -195,8 +200,9 @@ def render_source(
     fails, say for lack of a PNG plugin, graphviz-pure gets a try before the
     error is raised; a timeout is not retried.
 
-    >>> render_source("digraph { a -> b }", "svg")[:5]
-    b'<?xml'
+    Examples:
+        >>> render_source("digraph { a -> b }", "svg")[:5]
+        b'<?xml'
     """
     fmt = check_format(format)
     seconds = render_timeout(timeout)

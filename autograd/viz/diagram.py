@@ -30,10 +30,11 @@ class Diagram:
     ``.elements`` says which drawn box and edge stand for each Value and each
     use (``elements.Elements``; the backprop player lights them up).
 
-    >>> from autograd import Value, draw_dot
-    >>> d = draw_dot(Value(2.0, "x") * 3.0)
-    >>> d.n_nodes, d.source.startswith("digraph")
-    (3, True)
+    Examples:
+        >>> from autograd import Value, draw_dot
+        >>> d = draw_dot(Value(2.0, "x") * 3.0)
+        >>> d.n_nodes, d.source.startswith("digraph")
+        (3, True)
     """
 
     def __init__(self, graph: Any, format: str, n_nodes: int, n_hidden: int, mode: str,  # noqa: A002

@@ -56,12 +56,13 @@ def draw_dot(
 
     ``format`` is the default for ``.render``/``.pipe``: svg, png, pdf (system dot) or dot.
 
-    >>> from autograd import Value, draw_dot
-    >>> x, y = Value(3.0, "x"), Value(2.0, "y")
-    >>> z = (x + y) ** 2
-    >>> z.backward()
-    >>> "∂z/∂t" in draw_dot(z).source or "= 10" in draw_dot(z).source
-    True
+    Examples:
+        >>> from autograd import Value, draw_dot
+        >>> x, y = Value(3.0, "x"), Value(2.0, "y")
+        >>> z = (x + y) ** 2
+        >>> z.backward()
+        >>> "∂z/∂t" in draw_dot(z).source or "= 10" in draw_dot(z).source
+        True
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot takes the output Value of a computation, got {type(root).__name__}")
