@@ -92,3 +92,15 @@ def test_the_cli_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         cli.main(["--version"])
     assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"scalar-autograd {autograd.__version__}"
+
+
+def test_int_and_round_become_guards_of_the_compiled_tape() -> None:
+    import numpy as np
+
+    fc = autograd.compile(lambda x: x * 2.0 if int(x) > 1 else x * 3.0)
+    assert fc(2.5) == (5.0, (2.0,)) and any("same_int" in g for g in fc.guards)
+    assert fc(0.5) == (1.5, (3.0,))  # int(0.5) = 0: the guard fails and f is traced again
+    fr = autograd.compile(lambda x: x * round(x))
+    assert fr(2.4) == (2.4 * 2, (2.0,)) and fr(2.6) == (2.6 * 3, (3.0,))
+    values, (grads,) = fr(np.array([2.4, 2.3]))
+    assert values.tolist() == [2.4 * 2, 2.3 * 2] and grads.tolist() == [2.0, 2.0]

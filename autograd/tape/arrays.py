@@ -85,6 +85,8 @@ def _numpy_like(xp: ModuleType, name: str, dtype: Any, device: Any) -> SimpleNam
         blocked=lambda d, g: xp.where(d != 0, d * g, 0.0),
         same=lambda a, b: bool(xp.all((a == b) | (xp.isnan(a) & (b != b)))),
         same_format=lambda a, spec, text: all(format(float(e), spec) == text for e in xp.ravel(a).tolist()),
+        same_int=lambda a, whole: all(int(e) == whole for e in xp.ravel(a).tolist()),
+        same_round=lambda a, nd, r: all(round(float(e), nd) == r for e in xp.ravel(a).tolist()),
         all_true=lambda c: bool(xp.all(c)), any_true=lambda c: bool(xp.any(c)),
     )  # fmt: skip
 
@@ -145,6 +147,8 @@ def _torch(dtype: Any, device: Any) -> SimpleNamespace:
         blocked=lambda d, g: where(t(d) != 0, t(d) * g, 0.0),
         same=lambda a, b: bool(torch.all((t(a) == b) | (torch.isnan(t(a)) & (b != b)))),
         same_format=lambda a, spec, text: all(format(float(e), spec) == text for e in t(a).reshape(-1).tolist()),
+        same_int=lambda a, whole: all(int(e) == whole for e in t(a).reshape(-1).tolist()),
+        same_round=lambda a, nd, r: all(round(float(e), nd) == r for e in t(a).reshape(-1).tolist()),
         all_true=lambda c: bool(torch.all(t(c))), any_true=lambda c: bool(torch.any(t(c))),
     )  # fmt: skip
 

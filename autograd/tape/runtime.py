@@ -37,9 +37,17 @@ def _same_format(a: float, spec: str, text: str) -> bool:
     return format(a, spec) == text
 
 
+def _same_int(a: float, whole: int) -> bool:
+    return int(a) == whole
+
+
+def _same_round(a: float, ndigits: int | None, result: float) -> bool:
+    return round(a, ndigits) == result
+
+
 SCALAR_GLOBALS: dict[str, Any] = {
     **vars(FLOAT), "nan": math.nan, "inf": math.inf, "GuardFailed": GuardFailed,
-    "same": _same, "same_format": _same_format,
+    "same": _same, "same_format": _same_format, "same_int": _same_int, "same_round": _same_round,
 }  # fmt: skip
 
 

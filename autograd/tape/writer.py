@@ -74,13 +74,17 @@ class Writer:
             cond, holds = f"{pre}same({refs[0].src}, {lit(result).src})", True
         elif kind == "format":
             cond, holds = f"{pre}same_format({refs[0].src}, {args[1]!r}, {result!r})", True
+        elif kind == "int":  # int(v): the traced whole number must hold
+            cond, holds = f"{pre}same_int({refs[0].src}, {result!r})", True
+        elif kind == "round":  # round(v[, ndigits])
+            cond, holds = f"{pre}same_round({refs[0].src}, {args[1]!r}, {result!r})", True
         else:  # a step function of the rules' namespace (f differentiates with create_graph)
             ex = ops.symbolic(getattr(EMIT, kind)(*refs))
             if isinstance(result, bool):
                 cond, holds = ex.src, result
             else:
                 cond, holds = f"{pre}same({ex.src}, {lit(result).src})", True
-        boolean = kind in _CMP or (kind not in ("float", "format") and isinstance(result, bool))
+        boolean = kind in _CMP or (kind not in ("float", "format", "int", "round") and isinstance(result, bool))
         if vec and boolean:  # a comparison per example: the trace's answer must hold for all
             test = f"not N.all_true({cond})" if holds else f"N.any_true({cond})"
         else:
