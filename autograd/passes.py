@@ -20,6 +20,7 @@ from .closure import CLOSURE, closure_error
 from .engine import Value, _binary, _to_float, _unary, backprop, topological_order
 from .hooks import HOOKS, run_hooks
 from .modes import OPEN, is_grad_enabled, notify
+from .namespaces import f_div
 from .ops import FLOAT
 
 __all__ = ["VALUE", "backward_on_records", "gradients"]
@@ -213,7 +214,7 @@ def _value_pow(x: Any, y: Any) -> Value:
 
 
 def _value_div(a: Any, b: Any) -> Any:
-    return _binary(ops.div, a, b) if isinstance(a, Value) or isinstance(b, Value) else ops.f_div(a, b)
+    return _binary(ops.div, a, b) if isinstance(a, Value) or isinstance(b, Value) else f_div(a, b)
 
 
 VALUE = SimpleNamespace(**{

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from .. import ops
+from .. import namespaces as ops
 from .errors import CLIError
 
 FORMULA_MAX_CHARS = 5000

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .. import ops
+from ..emit import ATOM, EMIT, Sym, lit, symbolic
 from ..engine import Value
-from ..ops import ATOM, EMIT, Sym, lit
 from .source import tuple_src
 from .trace import Trace
 from .units import Unit, plan
@@ -147,7 +146,7 @@ class BatchedWriter(Writer):
             prim = u.members[0]._prim
             assert prim is not None
             H = self.names.fresh(f"H_{k}")
-            ex = ops.symbolic(prim.forward(EMIT, Sym(matrix, vec=True), *prim.constants(u.members[0])))
+            ex = symbolic(prim.forward(EMIT, Sym(matrix, vec=True), *prim.constants(u.members[0])))
             self.emit(f"{H} = {ex.src}  # {prim.name} of each row")
             self.place(u.outputs, H)
         else:
@@ -243,7 +242,7 @@ class BatchedWriter(Writer):
             assert prim is not None
             for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
                 if self.needs.get(child, False):
-                    self.contribute(child, self.term(v, child, ops.symbolic(local), g, prim.blocks))
+                    self.contribute(child, self.term(v, child, symbolic(local), g, prim.blocks))
         elif u.kind == "layer":
             self.layer_backward(u)
         elif u.kind == "map":
@@ -292,7 +291,7 @@ class BatchedWriter(Writer):
         prim = u.members[0]._prim
         assert prim is not None
         (local,) = prim.deriv(EMIT, Sym(src_matrix, vec=True), *prim.constants(u.members[0]), Sym(H, vec=True))
-        local = ops.symbolic(local)
+        local = symbolic(local)
         G = self.names.fresh("GS_")
         if prim.blocks and local.const is None:
             self.emit(f"{G} = N.blocked({local.src}, {GH.src})")

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .. import _tree, ops
+from .. import _tree
+from ..emit import EMIT, Sym, lit, symbolic
 from ..engine import Value, _to_float
-from ..ops import EMIT, Sym, lit
 from .source import signature, struct_src, tuple_src, wrap_stmt
 from .trace import Event, Trace
 from .unrolled import UNROLL_LIMIT, layer_functions
@@ -59,9 +59,9 @@ class Writer:
         assert prim is not None
         if prim.arity == "n":
             groups = [[self.ref(c) for c in g] for g in prim.input_groups(v)]
-            return ops.symbolic(prim.forward(EMIT, *groups))  # type: ignore[no-any-return]
+            return symbolic(prim.forward(EMIT, *groups))  # type: ignore[no-any-return]
         kids = [self.ref(c) for c in prim.inputs(v)]
-        return ops.symbolic(prim.forward(EMIT, *kids, *prim.constants(v)))  # type: ignore[no-any-return]
+        return symbolic(prim.forward(EMIT, *kids, *prim.constants(v)))  # type: ignore[no-any-return]
 
     def guard_line(self, i: int, event: Event) -> None:
         kind, args, result = event
@@ -79,7 +79,7 @@ class Writer:
         elif kind == "round":  # round(v[, ndigits])
             cond, holds = f"{pre}same_round({refs[0].src}, {args[1]!r}, {result!r})", True
         else:  # a step function of the rules' namespace (f differentiates with create_graph)
-            ex = ops.symbolic(getattr(EMIT, kind)(*refs))
+            ex = symbolic(getattr(EMIT, kind)(*refs))
             if isinstance(result, bool):
                 cond, holds = ex.src, result
             else:
@@ -158,7 +158,7 @@ class ScalarWriter(Writer):
         gv = Sym(self.g[v])
         for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
             if self.needs.get(child, False):
-                self.accumulate(child, ops.symbolic(local), gv, prim.blocks)
+                self.accumulate(child, symbolic(local), gv, prim.blocks)
 
     def accumulate(self, child: Value, local: Sym, gv: Sym, blocks: bool = False) -> None:
         """``g_child += local * g_v``, as backward() does it.
@@ -283,9 +283,9 @@ class LayeredWriter(ScalarWriter):
         hit = self.maps_made.get(key)
         if hit is not None:
             return hit
-        fwd = ops.symbolic(prim.forward(EMIT, Sym("z"), *key[1]))
+        fwd = symbolic(prim.forward(EMIT, Sym("z"), *key[1]))
         (d,) = prim.deriv(EMIT, Sym("z"), *key[1], Sym("h"))
-        d = ops.symbolic(d)
+        d = symbolic(d)
         F, D = self.names.fresh(f"F_{prim.name}"), self.names.fresh(f"D_{prim.name}")
         self.header.append(f"def {F}(Z):\n    return [{fwd.src} for z in Z]\n")
         if prim.blocks and d.const is None:  # a zero local derivative passes nothing back
@@ -393,7 +393,7 @@ class LayeredWriter(ScalarWriter):
                 gv = Sym(self.gref(v))
                 for child, local in prim.local_with(EMIT, v, blocking=False, read=self.ref):
                     if self.needs.get(child, False):
-                        self.accumulate(child, ops.symbolic(local), gv, prim.blocks)
+                        self.accumulate(child, symbolic(local), gv, prim.blocks)
             return
         if s.kind == "map":
             GZ = self.names.fresh("GZ")
