@@ -27,14 +27,29 @@ def atomic_write_json(path: str, doc: Any) -> None:
 
     Non-finite floats are refused (``allow_nan=False``): standard JSON cannot hold them.
     After a successful write, temporary files of ``path`` left by dead writers are removed.
+
+    Examples:
+        >>> atomic_write_json("weights.json", {"version": 1})
+        >>> open("weights.json").read()
+        '{\\n "version": 1\\n}\\n'
+    """
+    atomic_write_bytes(path, (json.dumps(doc, indent=1, allow_nan=False) + "\n").encode("utf-8"))
+
+
+def atomic_write_bytes(path: str, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it over ``path``.
+
+    Examples:
+        >>> atomic_write_bytes("model.onnx", b"\\x08\\x08")
+        >>> open("model.onnx", "rb").read()
+        b'\\x08\\x08'
     """
     folder = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{os.getpid()}@{_HOST}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, allow_nan=False)
-            f.write("\n")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         try:

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .. import nn
+from .._atomic import atomic_write_bytes
 from ._deps import require
 from ._mlp import mlp_layers
 
@@ -196,34 +196,7 @@ def to_onnx(model: Any, path: str | os.PathLike[str], *, dtype: str = "float64",
         steps, nin, nout = _mlp_steps(model)
         onnx_model = steps_to_onnx(steps, [("input", nin)], [("output", nout)], dtype=dtype, name="mlp",
                                    doc=repr(model))  # fmt: skip
-    _atomic_write_bytes(os.fspath(path), onnx_model.SerializeToString())
+    atomic_write_bytes(os.fspath(path), onnx_model.SerializeToString())
     return onnx_model
 
 
-def _atomic_write_bytes(path: str, data: bytes) -> None:
-    """Write to a temp file beside ``path``, fsync it, then ``os.replace`` it over ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private (0600); model files are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    try:  # make the rename itself durable (POSIX); not possible on every platform
-        dfd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dfd)
-    except OSError:
-        pass
-    finally:
-        os.close(dfd)

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import _tree, ops
 from ..engine import Value, _to_float
+from ..functional import _nums
 from ..modes import enable_grad
 from ..passes import gradients
 from . import scalar
@@ -227,17 +228,7 @@ class Compiled:
         """Per argument, whether its gradients are returned; and whether argnums is one int."""
         if self.argnums is None:
             return [True] * n, False
-        nums = (self.argnums,) if isinstance(self.argnums, int) else tuple(self.argnums)
-        picked: dict[int, int] = {}
-        for i in nums:
-            if isinstance(i, bool) or not isinstance(i, int):
-                raise TypeError(f"argnums takes ints, got {type(i).__name__}")
-            if not -n <= i < n:
-                raise IndexError(f"argnums {i} is out of range for a call with {n} argument(s)")
-            if i % n in picked:
-                raise ValueError(f"argnums names argument {i % n} twice ({picked[i % n]} and {i}); "
-                                 "give each position once")  # fmt: skip
-            picked[i % n] = i
+        picked = {i % n for i in _nums(self.argnums, n)}  # checked as grad() checks them
         return [i in picked for i in range(n)], isinstance(self.argnums, int)
 
     def _add(self, args: Sequence[Any], shape: _tree.Shape, guard_failed: bool = False) -> Tape:
