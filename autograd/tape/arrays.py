@@ -106,7 +106,8 @@ def _torch(dtype: Any, device: Any) -> SimpleNamespace:
         return where(x > 0, 1.0, where(x < 0, 0.0, where(x == 0, at0, math.nan)))
 
     def logsumexp(xs: Sequence[Any]) -> Any:
-        stacked = torch.stack(torch.broadcast_tensors(*[t(x) for x in xs]))  # type: ignore[no-untyped-call]
+        broadcast: Any = torch.broadcast_tensors  # untyped in some torch versions: typed Any here, so mypy
+        stacked = torch.stack(broadcast(*[t(x) for x in xs]))  # passes with torch installed or not
         top = stacked.max(dim=0).values
         safe = torch.where(torch.isfinite(top), top, 0.0)
         return safe + torch.log(torch.exp(stacked - safe).sum(dim=0))
