@@ -13,13 +13,15 @@ The library installs no signal handlers: what a signal does is the program's cho
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
 import socket
 import tempfile
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 
 def atomic_write_json(path: str, doc: Any) -> None:
@@ -33,7 +35,13 @@ def atomic_write_json(path: str, doc: Any) -> None:
         >>> open("weights.json").read()
         '{\\n "version": 1\\n}\\n'
     """
-    atomic_write_bytes(path, (json.dumps(doc, indent=1, allow_nan=False) + "\n").encode("utf-8"))
+
+    def dump(f: BinaryIO) -> None:
+        text = codecs.getwriter("utf-8")(f)
+        json.dump(doc, text, indent=1, allow_nan=False)
+        text.write("\n")
+
+    _write_atomically(path, dump)
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:
@@ -44,12 +52,17 @@ def atomic_write_bytes(path: str, data: bytes) -> None:
         >>> open("model.onnx", "rb").read()
         b'\\x08\\x08'
     """
+    _write_atomically(path, lambda f: f.write(data))
+
+
+def _write_atomically(path: str, write: Callable[[BinaryIO], Any]) -> None:
+    """Run ``write`` on a temp file beside ``path``, fsync it, and ``os.replace`` it over ``path``."""
     folder = os.path.dirname(os.path.abspath(path))
     base = os.path.basename(path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{base}.{os.getpid()}@{_HOST}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         try:
