@@ -35,6 +35,7 @@ from typing import Any
 from .. import ops
 from ..engine import Value
 from .fuse import FUSABLE
+from .units import schedule
 
 
 @dataclass(eq=False)
@@ -196,27 +197,4 @@ def _reads(s: Step) -> list[Value]:
 
 def _forward_order(steps: list[Step], owner: dict[Value, Step], position: dict[Value, int]) -> list[Step] | None:
     """Steps in an order where each comes after the steps it reads (None if that is impossible)."""
-    import heapq
-
-    first = {id(s): min(position[m] for m in s.members) for s in steps}
-    needs: dict[int, set[int]] = {id(s): set() for s in steps}
-    readers: dict[int, list[Step]] = {id(s): [] for s in steps}
-    for s in steps:
-        for c in _reads(s):
-            d = owner.get(c)
-            if d is not None and d is not s and id(d) not in needs[id(s)]:
-                needs[id(s)].add(id(d))
-                readers[id(d)].append(s)
-    ready = [(first[id(s)], k, s) for k, s in enumerate(steps) if not needs[id(s)]]
-    heapq.heapify(ready)
-    done: list[Step] = []
-    tie = len(steps)
-    while ready:
-        _, _, s = heapq.heappop(ready)
-        done.append(s)
-        for r in readers[id(s)]:
-            needs[id(r)].discard(id(s))
-            if not needs[id(r)]:
-                tie += 1
-                heapq.heappush(ready, (first[id(r)], tie, r))
-    return done if len(done) == len(steps) else None
+    return schedule(steps, owner, position, _reads)

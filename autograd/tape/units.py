@@ -13,8 +13,9 @@ Everything else is a single node, one line over arrays of shape (B,).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from ..engine import Value
 from .fuse import WSum, weighted_sums
@@ -128,20 +129,33 @@ def _maps_over(layer: Unit, uses: dict[Value, list[Value]], pinned: set[Value], 
 def _schedule(units: list[Unit], owner: dict[Value, Unit], position: dict[Value, int]) -> list[Unit] | None:
     """Units in topological order, earliest program position first among the ready ones
     (None if they depend on each other in a cycle)."""
-    first = {id(u): min(position[m] for m in u.members) for u in units}
-    needs: dict[int, set[int]] = {id(u): set() for u in units}
-    readers: dict[int, list[Unit]] = {id(u): [] for u in units}
-    for u in units:
-        for m in u.members:
-            for c in m._prim.inputs(m):
-                dep = owner.get(c)
-                if dep is not None and dep is not u and id(dep) not in needs[id(u)]:
-                    needs[id(u)].add(id(dep))
-                    readers[id(dep)].append(u)
-    ready = [(first[id(u)], k, u) for k, u in enumerate(units) if not needs[id(u)]]
+    return schedule(units, owner, position, lambda u: [c for m in u.members for c in m._prim.inputs(m)])
+
+
+class _Group(Protocol):
+    members: list[Value]
+
+
+T = TypeVar("T", bound=_Group)
+
+
+def schedule(items: list[T], owner: dict[Value, T], position: dict[Value, int],
+             reads: Callable[[T], Iterable[Value]]) -> list[T] | None:  # fmt: skip
+    """Kahn's order of ``items`` (each a group of ``.members``): an item comes after the items that
+    own what it ``reads``; among the ready ones, the earliest ``position`` first. None on a cycle."""
+    first = {id(u): min(position[m] for m in u.members) for u in items}
+    needs: dict[int, set[int]] = {id(u): set() for u in items}
+    readers: dict[int, list[T]] = {id(u): [] for u in items}
+    for u in items:
+        for c in reads(u):
+            dep = owner.get(c)
+            if dep is not None and dep is not u and id(dep) not in needs[id(u)]:
+                needs[id(u)].add(id(dep))
+                readers[id(dep)].append(u)
+    ready = [(first[id(u)], k, u) for k, u in enumerate(items) if not needs[id(u)]]
     heapq.heapify(ready)
-    done: list[Unit] = []
-    tie = len(units)
+    done: list[T] = []
+    tie = len(items)
     while ready:
         _, _, u = heapq.heappop(ready)
         done.append(u)
@@ -150,4 +164,4 @@ def _schedule(units: list[Unit], owner: dict[Value, Unit], position: dict[Value,
             if not needs[id(r)]:
                 tie += 1
                 heapq.heappush(ready, (first[id(r)], tie, r))
-    return done if len(done) == len(units) else None
+    return done if len(done) == len(items) else None
