@@ -296,7 +296,7 @@ class Value:
         if create_graph or (OPEN[0] and modes.is_anomaly_enabled()) or (HOOKS and _hooked(self, order)):
             from .passes import backward_on_records  # the same loop, on records (passes.py)
 
-            backward_on_records(self, grad, create_graph)
+            backward_on_records(self, grad, create_graph, order)
             return
         for node in order:
             node.grad = 0.0  # this pass's gradients start from zero

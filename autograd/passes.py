@@ -104,11 +104,12 @@ class _Pass:
         records, record = self.records, self.record
         return [(records.get(c) or record(c), d) for c, d in pairs]
 
-    def run(self, roots: Sequence[Value], seeds: Sequence[Any]) -> None:
+    def run(self, roots: Sequence[Value], seeds: Sequence[Any], order: list[Value] | None = None) -> None:
+        """Seed the roots and backpropagate (``order``: the roots' topological order, if already known)."""
         for r, s in zip(roots, seeds):
             rec = self.record(r)
             rec.grad = rec.grad + s
-        backprop([self.record(n) for n in topological_order(roots)])
+        backprop([self.record(n) for n in (topological_order(roots) if order is None else order)])
         for node, rec in list(self.records.items()):  # a leaf's gradient is complete only now
             if self.hooks and node._prim is None and node in HOOKS and rec.grad is not _ZERO:
                 rec.grad = run_hooks(node, rec.grad)
@@ -141,7 +142,7 @@ def _seed(x: Any, as_values: bool) -> Any:
     return Value(_to_float(x)) if as_values else _to_float(x)
 
 
-def backward_on_records(root: Value, grad: Any, create_graph: bool) -> None:
+def backward_on_records(root: Value, grad: Any, create_graph: bool, order: list[Value] | None = None) -> None:
     """``root.backward(grad, create_graph)`` on records: how it runs with create_graph, anomaly mode or hooks.
 
     Examples:
@@ -153,7 +154,7 @@ def backward_on_records(root: Value, grad: Any, create_graph: bool) -> None:
     """
     p = _Pass(as_values=create_graph and is_grad_enabled())
     with p:
-        p.run([root], [_seed(grad, p.as_values)])
+        p.run([root], [_seed(grad, p.as_values)], order)
         for node in p.records:
             g = p.grad(node)
             # Leaves accumulate across calls; other nodes hold this pass's gradient.
